@@ -29,6 +29,9 @@ class SourcedModel(BaseModel):
     )
     date_last_modified = models.DateTimeField("dateLastModified", auto_now=True, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Which feed wrote the row: a CSV package's source.systemCode (or its root orgs), or
+    # "api" for REST writes. A bulk import only retires rows of its own source.
+    source_system = models.CharField(max_length=255, blank=True, default="", db_index=True)
 
     class Meta:
         abstract = True

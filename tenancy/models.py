@@ -4,7 +4,7 @@ granted a set of org subtrees and a set of scopes."""
 from __future__ import annotations
 
 from django.db import models
-from oauth2_provider.models import Application
+from oauth2_provider.settings import oauth2_settings
 
 from common.models import BaseModel
 from tenancy.choices import Environment
@@ -16,7 +16,7 @@ class ApiClient(BaseModel):
     """The tenancy record behind one set of client credentials."""
 
     application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="api_client"
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="api_client"
     )
     name = models.CharField(max_length=255)
     organisation = models.ForeignKey(

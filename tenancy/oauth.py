@@ -42,8 +42,7 @@ class TimebackOAuth2Validator(OAuth2Validator):
     ) -> bool:
         held = {normalize_scope(s) for s in _client_scopes(client)}
         return bool(scopes) and all(
-            (n := normalize_scope(s)) is not None and (n in held or "admin" in held)
-            for s in scopes
+            (n := normalize_scope(s)) is not None and (n in held or "admin" in held) for s in scopes
         )
 
     def get_default_scopes(self, client_id: str, request: Any, *args: Any, **kw: Any) -> list[str]:

@@ -72,8 +72,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         pairs = _flatten(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
         field, message = pairs[0] if pairs else ("body", "Invalid data")
         text = "; ".join(f"{f}: {m}" for f, m in pairs)
-        return Response(imsx_status(description=text or message, code_minor="invaliddata",
-                                    field=field), status=422)
+        return Response(
+            imsx_status(description=text or message, code_minor="invaliddata", field=field),
+            status=422,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -145,9 +145,7 @@ class User(SourcedModel):
     email = models.CharField(max_length=255, blank=True, default="", db_index=True)
     sms = models.CharField(max_length=255, blank=True, default="")
     phone = models.CharField(max_length=255, blank=True, default="")
-    agents = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="agent_for"
-    )
+    agents = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="agent_for")
     grades = models.JSONField(default=list, blank=True)
     password = models.CharField(max_length=255, blank=True, default="")
     # Denormalised for the /students and /teachers listings (the primary role's name).

@@ -1,0 +1,1 @@
+"""Roster writes. Import from the submodules (rest, csv_import, csv_export, demo, scope)."""

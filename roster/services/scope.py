@@ -1,0 +1,32 @@
+"""Which org subtree a row lives in (``org_scope``): one rule for REST writes, CSV imports
+and the demo data alike."""
+
+from __future__ import annotations
+
+__all__ = ["SCOPE_RULES"]
+
+# model name → the references whose org_scope (or org id) a new row inherits, in order of
+# preference; when none is set the row lives under the writer's home org (the API client's
+# organisation, or the root org of a CSV package).
+#   "org:<field>"   the referenced Org itself
+#   "row:<field>"   the referenced row's org_scope
+SCOPE_RULES: dict[str, tuple[str, ...]] = {
+    "AcademicSession": ("org:org",),
+    "Course": ("org:org",),
+    "Class": ("org:school",),
+    "Enrollment": ("org:school",),
+    "User": ("org:primary_org", "roles"),  # else the org of the first role
+    "Demographics": ("row:user",),
+    "Category": (),
+    "ScoreScale": ("row:klass", "row:course"),
+    "LineItem": ("org:school", "row:klass"),
+    "Result": ("row:line_item",),
+    "AssessmentLineItem": ("row:klass", "row:course"),
+    "AssessmentResult": ("row:assessment_line_item",),
+    "Resource": (),
+    "ClassResource": ("row:klass",),
+    "CourseResource": ("row:course",),
+    "UserResource": ("row:user",),
+    "CourseComponent": ("row:course",),
+    "ComponentResource": ("row:course_component",),
+}
