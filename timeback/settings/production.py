@@ -1,10 +1,14 @@
 """Production: PostgreSQL, Redis, Celery workers, gunicorn. Everything from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from timeback.env import env
 from timeback.settings.base import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = env.str("SECRET_KEY")  # required: no default in production
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

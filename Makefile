@@ -1,0 +1,73 @@
+# Timeback: `make run` sets everything up and serves the app; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run dev install test lint format typecheck migrations-check pytest worker beat \
+        bench-roster compat-venv compat clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: set up (venv, install, migrate, demo data, credentials) and serve on http://$(HOST):$(PORT)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+dev: run
+
+## test: lint, format check, migrations check, the whole pytest suite
+test: install lint migrations-check pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when it collected no test; that is not a failure of the suite.
+pytest: install
+	@if [ -x .venv-compat/bin/python ] && [ -z "$$TIMEBACK_COMPAT_PYTHON" ]; then \
+	  export TIMEBACK_COMPAT_PYTHON=$(CURDIR)/.venv-compat/bin/python; fi; \
+	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+## worker / beat: Celery processes for production-like runs (REDIS_URL must be set)
+worker: install
+	$(BIN)/celery -A timeback worker -Q ingest,rollup,default --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A timeback beat --loglevel=INFO
+
+## bench-roster: 200k users / 1M enrollments import vs raw COPY, and API page latency (PostgreSQL)
+bench-roster: install
+	$(PY) bench/roster_bench.py
+
+## compat-venv: a Python >= 3.12 virtualenv with the official client (timeback-core)
+compat-venv:
+	bash scripts/compat_venv.sh
+
+compat: install compat-venv
+	TIMEBACK_COMPAT_PYTHON=$(CURDIR)/.venv-compat/bin/python $(BIN)/pytest -m compat tests/compat
+
+clean:
+	rm -rf $(VENV) .venv-compat .pytest_cache .ruff_cache .mypy_cache staticfiles
