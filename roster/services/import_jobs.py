@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roster.models import ImportJob, ImportJobStatus
@@ -16,6 +17,7 @@ from roster.models import ImportJob, ImportJobStatus
 __all__ = [
     "import_job_create",
     "import_job_progress",
+    "import_job_requeue_stale",
     "import_job_run",
 ]
 
@@ -80,6 +82,9 @@ def _snapshot(*args: Any, **kwargs: Any) -> dict[str, Any]:
     """Turn whatever the import reports as progress into a JSON-safe dict."""
     if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
         data: dict[str, Any] = dict(args[0])
+    elif len(args) == 3 and isinstance(args[0], str) and not kwargs:
+        # The CSV importer reports (file, rows done, rows in file or None while counting).
+        data = {"file": args[0], "rows": args[1], "total": args[2]}
     else:
         data = dict(kwargs)
         if args:
@@ -90,14 +95,90 @@ def _snapshot(*args: Any, **kwargs: Any) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------
+# Liveness. A running import holds a PostgreSQL session-level advisory lock on its job for
+# as long as its worker lives: if the worker dies (SIGKILL, OOM, lost machine) PostgreSQL
+# rolls the import's transaction back and releases the lock with the connection, so
+# import_job_requeue_stale can tell a dead job from a slow one without guessing at timeouts.
+# SQLite has no such locks, but it also has no separate worker processes (tasks run
+# in-process there), so a RUNNING job there is always alive.
+# ---------------------------------------------------------------------------------------
+_LOCK_CLASS = 7301  # advisory-lock namespace of import jobs
+
+
+def _lock(job_pk: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_CLASS, job_pk])
+
+
+def _unlock(job_pk: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_pk])
+
+
+def _owner_is_dead(job_pk: int) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_CLASS, job_pk])
+        acquired = bool(cursor.fetchone()[0])
+        if acquired:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, job_pk])
+    return acquired
+
+
+def import_job_requeue_stale(*, queued_for: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Send again every job whose message may have been lost, so no accepted upload is lost.
+
+    - QUEUED longer than ``queued_for``: the broker may have lost the message (Redis keeps
+      nothing on disk here); sending it again is harmless because claiming is idempotent.
+    - RUNNING without a live worker (its advisory lock is free): the worker died and its
+      transaction was rolled back; the job goes back to QUEUED and is sent again.
+    Returns the pks sent again.
+    """
+    from roster.tasks import oneroster_import_task
+
+    cutoff = timezone.now() - queued_for
+    again = list(
+        ImportJob.objects.filter(status=ImportJobStatus.QUEUED, updated_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ImportJob.objects.filter(status=ImportJobStatus.RUNNING).values_list("pk", flat=True):
+        if not _owner_is_dead(pk):
+            continue
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().filter(pk=pk).first()
+            if job is None or job.status != ImportJobStatus.RUNNING:
+                continue
+            job.status = ImportJobStatus.QUEUED
+            job.started_at = None
+            job.save(update_fields=["status", "started_at", "updated_at"])
+            logger.warning("OneRoster import job %s lost its worker; queued again", pk)
+        again.append(pk)
+    for pk in again:
+        oneroster_import_task.delay(pk)
+    return again
+
+
 def import_job_run(*, job_pk: int) -> ImportJob | None:
     """Run the import of a queued job; safe to call twice (a finished or running job is
     left alone). Returns the job, or None when there was nothing to do."""
-    from roster.services.csv_import import oneroster_csv_import
-
     job = _claim(job_pk)
     if job is None:
         return None
+    _lock(job.pk)
+    try:
+        return _run_claimed(job)
+    finally:
+        _unlock(job.pk)
+
+
+def _run_claimed(job: ImportJob) -> ImportJob:
+    from roster.services.csv_import import oneroster_csv_import
+
     key = _progress_key(job.pk)
 
     def progress(*args: Any, **kwargs: Any) -> None:
@@ -115,8 +196,6 @@ def import_job_run(*, job_pk: int) -> ImportJob | None:
         job.report = report.as_dict()
     job.progress = cache.get(key) or job.progress
     job.finished_at = timezone.now()
-    job.save(
-        update_fields=["status", "error", "report", "progress", "finished_at", "updated_at"]
-    )
+    job.save(update_fields=["status", "error", "report", "progress", "finished_at", "updated_at"])
     cache.delete(key)
     return job

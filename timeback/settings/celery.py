@@ -34,4 +34,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 
 # All periodic schedules live here.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Every minute (crontab "* * * * *", https://crontab.guru/#*_*_*_*_*): send again the
+    # OneRoster import jobs whose broker message or worker was lost.
+    "roster-import-jobs-requeue-stale": {
+        "task": "roster.tasks.import_jobs_requeue_stale_task",
+        "schedule": 60.0,
+    },
+}
