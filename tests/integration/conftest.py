@@ -107,8 +107,9 @@ class Worker:
 
 def _reset_producer_pool() -> None:
     """Drop pooled broker connections so the next send uses the current broker_url."""
-    # (Closing them is not possible: kombu keeps producer pools in a global registry and
-    # would hand the closed one back.) What Celery itself does after a fork: forget the pools; they are rebuilt on next use.
+    # This is what Celery itself does after a fork: forget the pools; they are rebuilt on
+    # next use. (Closing them is not possible: kombu keeps producer pools in a global
+    # registry and would hand the closed one back.)
     celery_app._after_fork()
 
 

@@ -1,0 +1,180 @@
+"""Reads: paging, headers, field selection, search, filters over HTTP, query counts, shapes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from roster.models import User, UserRole
+from tests.roster.factories import make_tenant
+from tests.roster.routes import operations
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/ims/oneroster/rostering/v1p2"
+RESPONSES = Path(__file__).parent / "responses"
+
+
+@pytest.fixture
+def a(db):
+    return make_tenant("a")
+
+
+@pytest.fixture
+def api(a, api_client_for):
+    make_tenant("b")
+    return api_client_for(a.district)
+
+
+def _minor(response):
+    return response.json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]
+
+
+def test_paging_envelope_and_headers(api, a):
+    for i in range(5):
+        user = User.objects.create(
+            sourced_id=f"a-extra-{i}",
+            given_name="E",
+            family_name=str(i),
+            org_scope=a.school,
+            primary_role="student",
+        )
+        UserRole.objects.create(user=user, role="student", org=a.school)
+    response = api.get(f"{BASE}/users?limit=2&offset=2")
+    body = response.json()
+    assert response["X-Total-Count"] == "7"
+    assert [u["sourcedId"] for u in body["users"]] == ["a-extra-2", "a-extra-3"]
+    assert (body["totalCount"], body["pageCount"], body["pageNumber"]) == (7, 4, 2)
+    assert (body["offset"], body["limit"]) == (2, 2)
+    link = response["Link"]
+    assert 'offset=4>; rel="next"' in link and 'offset=0>; rel="prev"' in link
+    assert 'offset=6>; rel="last"' in link and 'rel="first"' in link
+    last = api.get(f"{BASE}/users?limit=2&offset=6")
+    assert 'rel="next"' not in last["Link"]
+
+
+def test_trailing_slash_and_sort(api):
+    plain = api.get(f"{BASE}/orgs?sort=name&orderBy=desc").json()["orgs"]
+    slash = api.get(f"{BASE}/orgs/?sort=name&orderBy=desc").json()["orgs"]
+    assert plain == slash
+    assert [o["name"] for o in plain] == ["a High", "a District"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "minor"),
+    [
+        ("limit=0", "limit", "invaliddata"),
+        ("limit=3001", "limit", "invaliddata"),
+        ("offset=x", "offset", "invaliddata"),
+        ("sort=nope", "sort", "invaliddata"),
+        ("filter=nope='x'", "nope", "invalid_filter_field"),
+        ("filter=givenName='x", "filter", "invaliddata"),
+        ("fields=nope", "nope", "invalid_selection_field"),
+    ],
+)
+def test_bad_queries_are_400_naming_the_parameter(api, query, field, minor):
+    response = api.get(f"{BASE}/users?{query}")
+    assert response.status_code == 400
+    assert _minor(response) == {
+        "imsx_codeMinorFieldName": field,
+        "imsx_codeMinorFieldValue": minor,
+    }
+
+
+def test_fields_on_single_get(api):
+    body = api.get(f"{BASE}/users/a-student?fields=sourcedId,givenName").json()
+    assert body == {"user": {"sourcedId": "a-student", "givenName": "Student"}}
+    assert api.get(f"{BASE}/users/a-student?fields=x").status_code == 400
+
+
+def test_filter_and_search_over_http(api):
+    users = api.get(f"{BASE}/users?filter=roles.role='teacher'").json()["users"]
+    assert [u["sourcedId"] for u in users] == ["a-teacher"]
+    found = api.get(f"{BASE}/users?search=student@a").json()["users"]
+    assert [u["sourcedId"] for u in found] == ["a-student"]
+    results = api.get(
+        "/ims/oneroster/gradebook/v1p2/results?filter=student.sourcedId='a-student'"
+    ).json()
+    assert results["totalCount"] == 1
+
+
+def test_students_teachers_schools_terms_are_typed(api):
+    assert [u["sourcedId"] for u in api.get(f"{BASE}/students").json()["users"]] == ["a-student"]
+    assert [u["sourcedId"] for u in api.get(f"{BASE}/teachers").json()["users"]] == ["a-teacher"]
+    assert [o["type"] for o in api.get(f"{BASE}/schools").json()["orgs"]] == ["school"]
+    gps = api.get(f"{BASE}/terms/a-t1/gradingPeriods").json()["academicSessions"]
+    assert [g["type"] for g in gps] == ["gradingPeriod"]
+    assert api.get(f"{BASE}/teachers/a-student").status_code == 404
+
+
+def test_booleans_are_strings_and_refs_absolute(api):
+    user = api.get(f"{BASE}/users/a-student").json()["user"]
+    assert user["enabledUser"] == "true"
+    assert user["roles"][0]["org"] == {
+        "href": "http://testserver/ims/oneroster/rostering/v1p2/orgs/a-school",
+        "sourcedId": "a-school",
+        "type": "org",
+    }
+    demo = api.get(f"{BASE}/demographics/a-student").json()["demographics"]
+    assert (demo["asian"], demo["white"]) == ("true", "false")
+    assert "blackOrAfricanAmerican" not in demo
+    assert demo["birthDate"] == "2010-05-01"
+    assert user["dateLastModified"].endswith("Z")
+    password = user["userProfiles"][0]["credentials"][0]
+    assert "password" not in password
+
+
+def test_user_with_demographics(api):
+    body = api.get(f"{BASE}/users/a-student/demographics").json()["user"]
+    assert body["demographics"]["sex"] == "female"
+
+
+def _list_ops():
+    return [op for op in operations() if op.method == "GET" and not op.template.endswith("}")]
+
+
+@pytest.mark.parametrize("op", _list_ops(), ids=lambda op: op.template)
+def test_list_endpoints_do_not_query_per_row(api, a, op, django_assert_max_num_queries):
+    # token, cache-missed grant (api client + 2 levels of orgs), parents, count, page, prefetches
+    with django_assert_max_num_queries(14):
+        response = api.get(op.url(a))
+    assert response.status_code == 200
+
+
+def test_user_list_query_count_is_flat(api, a, django_assert_num_queries):
+    api.get(f"{BASE}/users")  # warm the grant cache
+    with django_assert_num_queries(7) as ctx:
+        api.get(f"{BASE}/users")
+    for i in range(10):
+        user = User.objects.create(
+            sourced_id=f"a-more-{i}", given_name="M", family_name=str(i), org_scope=a.school
+        )
+        UserRole.objects.create(user=user, role="student", org=a.school)
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        response = api.get(f"{BASE}/users")
+    assert response.json()["totalCount"] == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("user", f"{BASE}/users/a-student"),
+        ("class", f"{BASE}/classes/a-k-math"),
+        ("result", "/ims/oneroster/gradebook/v1p2/results/a-res"),
+        ("enrollments_page", f"{BASE}/enrollments?limit=1"),
+    ],
+)
+def test_pinned_response_shapes(api, name, url):
+    body = api.get(url).json()
+
+    def scrub(node):
+        if isinstance(node, dict):
+            return {k: ("<dt>" if k == "dateLastModified" else scrub(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scrub(v) for v in node]
+        return node
+
+    expected = json.loads((RESPONSES / f"{name}.json").read_text())
+    assert scrub(body) == expected
