@@ -122,9 +122,17 @@ def _crud(
     post: bool = True,
     defaults: dict[str, Any] | None = None,
     body_key: str | None = None,
+    aliases: tuple[str, str] | None = None,
 ) -> list[URLPattern]:
-    """GET (+POST) on the collection, GET/PUT/DELETE on the item."""
-    coll_kw: dict[str, Any] = {"entity": entity, "key": plural, "scopes": scopes, "where": where}
+    """GET (+POST) on the collection, GET/PUT/DELETE on the item. ``aliases`` are Timeback's
+    (plural, single) response keys where they differ from OneRoster's."""
+    coll_kw: dict[str, Any] = {
+        "entity": entity,
+        "key": plural,
+        "scopes": scopes,
+        "where": where,
+        "alias": aliases[0] if aliases else None,
+    }
     coll_kw["http_method_names"] = ["get", "post"] if post else ["get"]
     if post:
         coll_kw.update(post_key=body_key or single, post_defaults=defaults)
@@ -136,6 +144,7 @@ def _crud(
         "where": where,
         "put_defaults": defaults,
         "body_key": body_key,
+        "alias": aliases[1] if aliases else None,
     }
     return [
         *_collection(service, path, f"{service}-{path}-list", **coll_kw),
@@ -156,6 +165,7 @@ def _nested(
     post_defaults: dict[str, Any] | None = None,
     post_response: str = "pairs",
     post_entity: str | None = None,
+    alias: str | None = None,
 ) -> list[URLPattern]:
     regex = path
     for parent in parents:
@@ -175,6 +185,7 @@ def _nested(
                 post_defaults=post_defaults,
                 post_response=post_response,
                 post_entity=post_entity,
+                alias=alias,
             ),
             name=name,
         )
@@ -224,6 +235,7 @@ urlpatterns: list[URLPattern] = [
         ROSTER_CORE,
         where=TERM,
         defaults={"type": "term"},
+        aliases=("terms", "term"),
     ),
     *_crud(
         R,
@@ -234,6 +246,7 @@ urlpatterns: list[URLPattern] = [
         ROSTER_CORE,
         where=GRADING_PERIOD,
         defaults={"type": "gradingPeriod"},
+        aliases=("gradingPeriods", "gradingPeriod"),
     ),
     *_crud(R, "courses", "course", "courses", "course", ROSTER_CORE),
     *_crud(R, "classes", "class", "classes", "class", ROSTER_CORE),
@@ -338,6 +351,7 @@ urlpatterns: list[URLPattern] = [
             )
         ],
         where=TERM,
+        alias="terms",
     ),
     *_nested(
         R,
@@ -441,6 +455,7 @@ urlpatterns: list[URLPattern] = [
         post_key="academicSession",
         post_defaults={"type": "gradingPeriod"},
         post_response="object",
+        alias="gradingPeriods",
     ),
     # --- Gradebook ---
     *_crud(G, "categories", "category", "categories", "category", GRADEBOOK_CORE),

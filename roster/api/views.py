@@ -89,6 +89,9 @@ class OneRosterView(APIView):
     permission_classes = [HasOneRosterScope]
     entity: str = ""
     key: str = ""
+    # Timeback's spelling of the response key where it differs from OneRoster's (its client
+    # reads `terms` / `term` / `gradingPeriods`); both keys are sent, holding the same data.
+    alias: str | None = None
     scopes: Scopes = Scopes(read=())
     where: Q | None = None
     parents: Sequence[Parent] = ()
@@ -161,6 +164,8 @@ class CollectionView(OneRosterView):
         body = page_envelope(
             key=self.key, items=items, total=total, limit=params.limit, offset=params.offset
         )
+        if self.alias:
+            body[self.alias] = items
         response = Response(body)
         response["X-Total-Count"] = str(total)
         response["Link"] = link_header(
@@ -252,7 +257,11 @@ class DetailView(OneRosterView):
             extra=self.where,
             label=self.key,
         )
-        return Response({self.key: out.render(obj, _ctx(request), fields)})
+        rendered = out.render(obj, _ctx(request), fields)
+        body = {self.key: rendered}
+        if self.alias:
+            body[self.alias] = rendered
+        return Response(body)
 
     def put(self, request: Request, sourcedId: str, **kwargs: Any) -> Response:  # noqa: N803
         key = self.body_key or self.key

@@ -126,6 +126,13 @@ async def run(args: argparse.Namespace) -> int:
         expect(org.sourced_id == args.district, f"got {org.sourced_id!r}")
         expect(org.type == "district", f"type {org.type!r}")
 
+    async def terms_list_and_get() -> None:
+        page = await o.terms.list(limit=100)
+        ids = [t.sourced_id for t in page.data]
+        expect(args.term in ids, f"term {args.term!r} not in /terms {ids[:10]}")
+        term = await o.terms.get(args.term)
+        expect(term.sourced_id == args.term, f"got {term.sourced_id!r}")
+
     async def orgs_create() -> None:
         created = await o.orgs.create(
             {
@@ -445,6 +452,7 @@ async def run(args: argparse.Namespace) -> int:
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("orgs: list", orgs_list),
         ("orgs: get district", orgs_get),
+        ("terms: list and get", terms_list_and_get),
         ("orgs: create school (POST)", orgs_create),
         ("orgs: update school (PUT)", orgs_update),
         ("courses: create (POST)", courses_create),

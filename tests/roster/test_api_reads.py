@@ -178,3 +178,33 @@ def test_pinned_response_shapes(api, name, url):
 
     expected = json.loads((RESPONSES / f"{name}.json").read_text())
     assert scrub(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "one", "key", "alias", "single", "single_alias"),
+    [
+        ("terms", "a-t1", "academicSessions", "terms", "academicSession", "term"),
+        (
+            "gradingPeriods",
+            "a-gp1",
+            "academicSessions",
+            "gradingPeriods",
+            "academicSession",
+            "gradingPeriod",
+        ),
+    ],
+)
+def test_terms_and_grading_periods_carry_timeback_keys_too(
+    api_client_for, path, one, key, alias, single, single_alias
+):
+    """Timeback's client reads `terms` / `term` / `gradingPeriods`; OneRoster says
+    `academicSessions` / `academicSession`. Both are sent."""
+    tenant = make_tenant("a")
+    api = api_client_for(tenant.district, ["roster.readonly"])
+    body = api.get(f"/ims/oneroster/rostering/v1p2/{path}").json()
+    assert body[key] and body[key] == body[alias]
+    body = api.get(f"/ims/oneroster/rostering/v1p2/{path}/{one}").json()
+    assert body[single]["sourcedId"] == one
+    assert body[single] == body[single_alias]
+    nested = api.get("/ims/oneroster/rostering/v1p2/schools/a-school/terms").json()
+    assert nested["academicSessions"] == nested["terms"]

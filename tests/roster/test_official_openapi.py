@@ -26,6 +26,8 @@ SERVICES = {
 # fields that the official schemas (additionalProperties: false) do not declare.
 ENVELOPE = ("totalCount", "pageCount", "pageNumber", "offset", "limit")
 EXTENSIONS = {"academicSession": ("org",)}
+# Timeback's response keys for /terms and /gradingPeriods, sent beside OneRoster's own.
+KEY_ALIASES = ("terms", "term", "gradingPeriods", "gradingPeriod")
 
 PARAMS = {
     "sourcedId": None,  # filled per collection below
@@ -79,6 +81,9 @@ def _strip(body: dict) -> dict:
     body = copy.deepcopy(body)
     for key in ENVELOPE:
         body.pop(key, None)
+    if "academicSessions" in body or "academicSession" in body:
+        for key in KEY_ALIASES:
+            body.pop(key, None)
     for value in body.values():
         rows = value if isinstance(value, list) else [value]
         for row in rows:
