@@ -3,7 +3,10 @@ what its serializer iterates over already joined or prefetched (no query per row
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -29,6 +32,7 @@ from roster.models import (
     Result,
     ScoreScale,
     User,
+    UserProfile,
     UserResource,
     UserRole,
 )
@@ -111,12 +115,8 @@ def _joined(entity: str, qs: QuerySet[Any]) -> QuerySet[Any]:
             _resource_links(ClassResource, "class_resources"),
         )
     if entity == "user":
-        return _refs(qs, "primary_org").prefetch_related(
-            _many("roles", _refs(UserRole.objects.all(), "org")),
-            _many("user_profiles"),
-            _many("agents", User.objects.only("sourced_id").order_by("sourced_id")),
-            _resource_links(UserResource, "user_resources"),
-        )
+        # Roles, profiles, agents and resources are attached by entity_rows_attach.
+        return _refs(qs, "primary_org")
     related = {
         "enrollment": ("user", "klass", "school"),
         "scoreScale": ("course", "klass"),
@@ -152,6 +152,104 @@ def _refs(qs: QuerySet[Any], *fks: str) -> QuerySet[Any]:
     return qs.select_related(*fks).only(*own, *(f"{fk}__sourced_id" for fk in fks))
 
 
+# ---------------------------------------------------------------------------------------------
+# Users' to-many relations, loaded as plain rows. A page of 100 users reads four relations;
+# Django's prefetch machinery builds model instances and per-parent bookkeeping for each
+# (~9 ms a page), where four value queries and a dict do the same in ~3 ms.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    sourced_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _RoleRow:
+    role_type: str
+    role: str
+    org: _Ref
+    user_profile: str
+    begin_date: date | None
+    end_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ResourceLinkRow:
+    resource: _Ref
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileRow:
+    sourced_id: str
+    profile_type: str
+    vendor_id: str
+    application_id: str
+    description: str
+    credentials: Any
+
+
+def _attach_user_relations(users: list[Any]) -> None:
+    ids = [u.pk for u in users]
+    roles: dict[int, list[_RoleRow]] = defaultdict(list)
+    for uid, *cols, org_sid, profile, begin, end in (
+        UserRole.objects.filter(user_id__in=ids)
+        .order_by("user_id", "position")
+        .values_list(
+            "user_id",
+            "role_type",
+            "role",
+            "org__sourced_id",
+            "user_profile",
+            "begin_date",
+            "end_date",
+        )
+    ):
+        roles[uid].append(_RoleRow(cols[0], cols[1], _Ref(org_sid), profile, begin, end))
+    profiles: dict[int, list[_ProfileRow]] = defaultdict(list)
+    for uid, *cols in (
+        UserProfile.objects.filter(user_id__in=ids)
+        .order_by("sourced_id")
+        .values_list(
+            "user_id",
+            "sourced_id",
+            "profile_type",
+            "vendor_id",
+            "application_id",
+            "description",
+            "credentials",
+        )
+    ):
+        profiles[uid].append(_ProfileRow(*cols))
+    agents: dict[int, list[_Ref]] = defaultdict(list)
+    for uid, sid in (
+        User.agents.through.objects.filter(from_user_id__in=ids)
+        .order_by("to_user__sourced_id")
+        .values_list("from_user_id", "to_user__sourced_id")
+    ):
+        agents[uid].append(_Ref(sid))
+    links: dict[int, list[_ResourceLinkRow]] = defaultdict(list)
+    for uid, sid in (
+        UserResource.objects.live()
+        .filter(user_id__in=ids)
+        .order_by("sourced_id")
+        .values_list("user_id", "resource__sourced_id")
+    ):
+        links[uid].append(_ResourceLinkRow(_Ref(sid)))
+    for user in users:
+        user.prefetched_roles = roles.get(user.pk, [])
+        user.prefetched_user_profiles = profiles.get(user.pk, [])
+        user.prefetched_agents = agents.get(user.pk, [])
+        user.prefetched_user_resources = links.get(user.pk, [])
+
+
+def entity_rows_attach(*, entity: str, rows: list[Any]) -> list[Any]:
+    """Load what the serializer of ``entity`` reads beyond the queryset's own joins."""
+    if entity == "user" and rows:
+        _attach_user_relations(rows)
+    return rows
+
+
 def entity_queryset(
     *, entity: str, org_ids: Collection[int] | None, joined: bool = True
 ) -> QuerySet[Any]:
@@ -176,6 +274,7 @@ def entity_get(
     obj = qs.filter(sourced_id=sourced_id).first()
     if obj is None:
         raise NotFound(UNKNOWN_OBJECT.format(type=label or entity, sourced_id=sourced_id))
+    entity_rows_attach(entity=entity, rows=[obj])
     return obj
 
 

@@ -25,7 +25,13 @@ from roster.api.query import (
     parse_list_params,
 )
 from roster.api.serializers import ENTITY_OUTPUT, Ctx
-from roster.selectors import ENTITY_MODELS, entity_get, entity_queryset, visible_parent
+from roster.selectors import (
+    ENTITY_MODELS,
+    entity_get,
+    entity_queryset,
+    entity_rows_attach,
+    visible_parent,
+)
 from roster.services.rest import UPSERTS, entity_delete
 from tenancy.permissions import HasOneRosterScope
 
@@ -158,7 +164,10 @@ class CollectionView(OneRosterView):
                 search_q |= Q(**{f"{name}__icontains": params.search})
             qs = qs.filter(search_q)
         total = qs.count()
-        page = list(qs.order_by(*params.order_by)[params.offset : params.offset + params.limit])
+        page = entity_rows_attach(
+            entity=self.entity,
+            rows=list(qs.order_by(*params.order_by)[params.offset : params.offset + params.limit]),
+        )
         ctx = _ctx(request)
         items = [out.render(obj, ctx, params.fields) for obj in page]
         body = page_envelope(

@@ -249,6 +249,15 @@ class Enrollment(SourcedModel):
 
     class Meta:
         ordering = ["sourced_id"]
+        # Members of a class in a role (/classes/{id}/students, /teachers): with user and
+        # status INCLUDEd, the page and its count read only the index on PostgreSQL.
+        indexes = [
+            models.Index(
+                fields=["klass", "role"],
+                include=["user", "status"],
+                name="enrollment_class_role_idx",
+            ),
+        ]
 
 
 class Demographics(SourcedModel):
