@@ -32,7 +32,7 @@ from roster.selectors import (
     entity_rows_attach,
     visible_parent,
 )
-from roster.services.rest import UPSERTS, entity_delete
+from roster.services.rest import UPSERTS, entity_create_many, entity_delete
 from tenancy.permissions import HasOneRosterScope
 
 __all__ = ["CollectionView", "DetailView", "Parent", "Scopes", "UserDemographicsView"]
@@ -230,22 +230,20 @@ class CollectionView(OneRosterView):
                 "allocatedSourcedId": done.obj.sourced_id,
             }
             return Response({"sourcedIdPairs": pair}, status=status.HTTP_201_CREATED)
-        pairs = []
-        for i, item in enumerate(payload):
-            prefix = f"{self.post_key}[{i}]."
-            try:
-                done = upsert(
-                    grant=grant, data=self._with_defaults(item, parents, prefix), create_only=True
-                )
-            except InvalidData as exc:
-                field = f"{self.post_key}[{i}].{exc.field}" if exc.field else self.post_key
-                raise type(exc)(f"{self.post_key}[{i}]: {exc.message}", field=field) from exc
-            pairs.append(
-                {
-                    "suppliedSourcedId": done.supplied_sourced_id or done.obj.sourced_id,
-                    "allocatedSourcedId": done.obj.sourced_id,
-                }
-            )
+        items = [
+            self._with_defaults(item, parents, f"{self.post_key}[{i}].")
+            for i, item in enumerate(payload)
+        ]
+        created = entity_create_many(
+            grant=grant, entity=post_entity, items=items, key=self.post_key
+        )
+        pairs = [
+            {
+                "suppliedSourcedId": done.supplied_sourced_id or done.obj.sourced_id,
+                "allocatedSourcedId": done.obj.sourced_id,
+            }
+            for done in created
+        ]
         return Response({"sourcedIdPairs": pairs}, status=status.HTTP_201_CREATED)
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "course_upsert",
     "demographics_upsert",
     "enrollment_upsert",
+    "entity_create_many",
     "entity_delete",
     "line_item_upsert",
     "org_upsert",
@@ -1030,10 +1031,6 @@ def component_resource_upsert(
     return _done(c, obj, created)
 
 
-# ---------------------------------------------------------------------------------------------
-# Delete
-# ---------------------------------------------------------------------------------------------
-
 UPSERTS: dict[str, Callable[..., Upserted[Any]]] = {
     "org": org_upsert,
     "academicSession": academic_session_upsert,
@@ -1052,6 +1049,27 @@ UPSERTS: dict[str, Callable[..., Upserted[Any]]] = {
     "courseComponent": course_component_upsert,
     "componentResource": component_resource_upsert,
 }
+
+
+@transaction.atomic
+def entity_create_many(
+    *, grant: Grant, entity: str, items: list[Any], key: str
+) -> list[Upserted[Any]]:
+    """Create every item of a batch POST (``{key: [...]}``), all or nothing; a failing item
+    is named by its position (``lineItems[2].class.sourcedId``)."""
+    created = []
+    for i, item in enumerate(items):
+        try:
+            created.append(UPSERTS[entity](grant=grant, data=item, create_only=True))
+        except InvalidData as exc:
+            field = f"{key}[{i}].{exc.field}" if exc.field else key
+            raise type(exc)(f"{key}[{i}]: {exc.message}", field=field) from exc
+    return created
+
+
+# ---------------------------------------------------------------------------------------------
+# Delete
+# ---------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
