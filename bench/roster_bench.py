@@ -20,6 +20,7 @@ import platform
 import random
 import statistics
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -421,6 +422,35 @@ def machine() -> dict[str, str]:
     }
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakRss:
+    """Samples this process's resident memory every 50 ms while the block runs."""
+
+    def __enter__(self) -> PeakRss:
+        self.before = _rss_mb()
+        self.peak = self.before
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200_000)
@@ -452,12 +482,19 @@ def main() -> int:
         recreate_database(url)
         call_command("migrate", verbosity=0)
         t0 = time.monotonic()
-        report = oneroster_csv_import(package=package)
+        with PeakRss() as rss:
+            report = oneroster_csv_import(package=package)
         import_s = time.monotonic() - t0
         if not report.ok:
             print(report.as_dict()["problems"][:20])
             return 1
         print(f"import: {import_s:.1f} s  {report.counts}", flush=True)
+        size_mb = package.stat().st_size / 2**20
+        print(
+            f"import memory: RSS {rss.before:.0f} MB before, peak {rss.peak:.0f} MB "
+            f"(package {size_mb:.0f} MB zipped)",
+            flush=True,
+        )
         copy_s, copy_rows = raw_copy(package)
         print(f"raw COPY users+enrollments: {copy_s:.1f} s ({copy_rows} rows)", flush=True)
         with __import__("django.db").db.connection.cursor() as cur:

@@ -163,11 +163,13 @@ class CollectionView(OneRosterView):
             for name in SEARCH_FIELDS[self.entity]:
                 search_q |= Q(**{f"{name}__icontains": params.search})
             qs = qs.filter(search_q)
-        total = qs.count()
-        page = entity_rows_attach(
-            entity=self.entity,
-            rows=list(qs.order_by(*params.order_by)[params.offset : params.offset + params.limit]),
-        )
+        rows = list(qs.order_by(*params.order_by)[params.offset : params.offset + params.limit])
+        # A short, non-empty page (or an empty first page) already tells the total: no COUNT.
+        if (rows and len(rows) < params.limit) or (not rows and params.offset == 0):
+            total = params.offset + len(rows)
+        else:
+            total = qs.count()
+        page = entity_rows_attach(entity=self.entity, rows=rows)
         ctx = _ctx(request)
         items = [out.render(obj, ctx, params.fields) for obj in page]
         body = page_envelope(
