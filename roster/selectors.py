@@ -3,12 +3,14 @@ what its serializer iterates over already joined or prefetched (no query per row
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from common.choices import StatusType
@@ -189,58 +191,69 @@ class _ProfileRow:
     credentials: Any
 
 
+def _rows_for(sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` whose ``{ids}`` marks a user-id membership test. On PostgreSQL the ids
+    travel as one array parameter (``= ANY(%s)``): building and planning a 100-literal IN
+    list through the ORM cost ~1.5 ms a query, four times a page."""
+    if connection.vendor == "postgresql":
+        query, params = sql.format(ids="= ANY(%s)"), [ids]
+    else:
+        query, params = sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})"), ids
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _attach_user_relations(users: list[Any]) -> None:
     ids = [u.pk for u in users]
+    org, role, profile = Org._meta.db_table, UserRole._meta.db_table, UserProfile._meta.db_table
+    agents_table = User.agents.through._meta.db_table
+    user, resource, link = User._meta.db_table, Resource._meta.db_table, UserResource._meta.db_table
     roles: dict[int, list[_RoleRow]] = defaultdict(list)
-    for uid, *cols, org_sid, profile, begin, end in (
-        UserRole.objects.filter(user_id__in=ids)
-        .order_by("user_id", "position")
-        .values_list(
-            "user_id",
-            "role_type",
-            "role",
-            "org__sourced_id",
-            "user_profile",
-            "begin_date",
-            "end_date",
-        )
+    for uid, role_type, name, org_sid, user_profile, begin, end in _rows_for(
+        f"SELECT r.user_id, r.role_type, r.role, o.sourced_id, r.user_profile, r.begin_date, "
+        f"r.end_date FROM {role} r JOIN {org} o ON o.id = r.org_id "
+        "WHERE r.user_id {ids} ORDER BY r.user_id, r.position",
+        ids,
     ):
-        roles[uid].append(_RoleRow(cols[0], cols[1], _Ref(org_sid), profile, begin, end))
+        roles[uid].append(
+            _RoleRow(role_type, name, _Ref(org_sid), user_profile, _as_date(begin), _as_date(end))
+        )
     profiles: dict[int, list[_ProfileRow]] = defaultdict(list)
-    for uid, *cols in (
-        UserProfile.objects.filter(user_id__in=ids)
-        .order_by("sourced_id")
-        .values_list(
-            "user_id",
-            "sourced_id",
-            "profile_type",
-            "vendor_id",
-            "application_id",
-            "description",
-            "credentials",
-        )
+    for uid, *cols, credentials in _rows_for(
+        "SELECT user_id, sourced_id, profile_type, vendor_id, application_id, description, "
+        f"credentials FROM {profile} WHERE user_id {{ids}} ORDER BY sourced_id",
+        ids,
     ):
-        profiles[uid].append(_ProfileRow(*cols))
+        profiles[uid].append(_ProfileRow(*cols, _as_json(credentials)))
     agents: dict[int, list[_Ref]] = defaultdict(list)
-    for uid, sid in (
-        User.agents.through.objects.filter(from_user_id__in=ids)
-        .order_by("to_user__sourced_id")
-        .values_list("from_user_id", "to_user__sourced_id")
+    for uid, sid in _rows_for(
+        f"SELECT a.from_user_id, u.sourced_id FROM {agents_table} a "
+        f"JOIN {user} u ON u.id = a.to_user_id WHERE a.from_user_id {{ids}} ORDER BY u.sourced_id",
+        ids,
     ):
         agents[uid].append(_Ref(sid))
     links: dict[int, list[_ResourceLinkRow]] = defaultdict(list)
-    for uid, sid in (
-        UserResource.objects.live()
-        .filter(user_id__in=ids)
-        .order_by("sourced_id")
-        .values_list("user_id", "resource__sourced_id")
+    for uid, sid in _rows_for(
+        f"SELECT l.user_id, r.sourced_id FROM {link} l JOIN {resource} r ON r.id = l.resource_id "
+        f"WHERE l.status <> '{StatusType.TO_BE_DELETED}' AND l.user_id {{ids}} "
+        "ORDER BY l.sourced_id",
+        ids,
     ):
         links[uid].append(_ResourceLinkRow(_Ref(sid)))
-    for user in users:
-        user.prefetched_roles = roles.get(user.pk, [])
-        user.prefetched_user_profiles = profiles.get(user.pk, [])
-        user.prefetched_agents = agents.get(user.pk, [])
-        user.prefetched_user_resources = links.get(user.pk, [])
+    for u in users:
+        u.prefetched_roles = roles.get(u.pk, [])
+        u.prefetched_user_profiles = profiles.get(u.pk, [])
+        u.prefetched_agents = agents.get(u.pk, [])
+        u.prefetched_user_resources = links.get(u.pk, [])
 
 
 def entity_rows_attach(*, entity: str, rows: list[Any]) -> list[Any]:

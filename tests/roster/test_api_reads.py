@@ -223,3 +223,51 @@ def test_terms_and_grading_periods_carry_timeback_keys_too(
     assert body[single] == body[single_alias]
     nested = api.get("/ims/oneroster/rostering/v1p2/schools/a-school/terms").json()
     assert nested["academicSessions"] == nested["terms"]
+
+
+def test_user_relations_in_lists_and_singles(api, a):
+    """Roles (with dates), agents and resources read as plain rows match the model."""
+    from datetime import date
+
+    from roster.models import Resource, UserResource
+
+    guardian = User.objects.create(
+        sourced_id="a-guardian", given_name="G", family_name="Uardian", org_scope=a.school
+    )
+    UserRole.objects.create(
+        user=guardian,
+        role="guardian",
+        org=a.school,
+        begin_date=date(2024, 9, 1),
+        end_date=date(2025, 6, 30),
+        user_profile="https://app.example/profiles/1",
+    )
+    guardian.agents.add(a.student)
+    resource = Resource.objects.create(
+        sourced_id="a-guardian-res", vendor_resource_id="v-1", org_scope=a.school
+    )
+    UserResource.objects.create(
+        sourced_id="a-guardian-link", user=guardian, resource=resource, org_scope=a.school
+    )
+    listed = {
+        u["sourcedId"]: u
+        for u in api.get(f"{BASE}/users?filter=familyName='Uardian'").json()["users"]
+    }["a-guardian"]
+    single = api.get(f"{BASE}/users/a-guardian").json()["user"]
+    for body in (listed, single):
+        assert body["roles"] == [
+            {
+                "roleType": "primary",
+                "role": "guardian",
+                "org": {
+                    "href": "http://testserver/ims/oneroster/rostering/v1p2/orgs/a-school",
+                    "sourcedId": "a-school",
+                    "type": "org",
+                },
+                "userProfile": "https://app.example/profiles/1",
+                "beginDate": "2024-09-01",
+                "endDate": "2025-06-30",
+            }
+        ]
+        assert [g["sourcedId"] for g in body["agents"]] == ["a-student"]
+        assert [r["sourcedId"] for r in body["resources"]] == ["a-guardian-res"]
