@@ -28,8 +28,8 @@ run: install
 
 dev: run
 
-## test: lint, format check, migrations check, the whole pytest suite
-test: install lint migrations-check pytest
+## test: lint, format check, types, migrations check, the whole pytest suite
+test: install lint typecheck migrations-check pytest
 
 lint:
 	$(BIN)/ruff check .

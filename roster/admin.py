@@ -88,7 +88,7 @@ class ScopedForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         probe = self.instance
         for name, value in cleaned.items():
             try:
@@ -117,7 +117,7 @@ class ScopedAdmin(admin.ModelAdmin):
     """Shared defaults of every OneRoster row admin."""
 
     form = ScopedForm
-    readonly_fields: tuple[str, ...] = ("date_last_modified", "created_at")
+    readonly_fields = ("date_last_modified", "created_at")
     list_per_page = 50
     show_full_result_count = False
 

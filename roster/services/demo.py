@@ -225,7 +225,9 @@ def demo_district_seed(*, seed: int = 2026) -> DemoSummary:
     schools = {o.sourced_id: o for o in Org.objects.filter(sourced_id__in=[s[0] for s in SCHOOLS])}
 
     # -- Academic sessions --------------------------------------------------------------------
-    def session(sid: str, title: str, kind: str, start: dt.date, end: dt.date, parent: Any):
+    def session(
+        sid: str, title: str, kind: str, start: dt.date, end: dt.date, parent: Any
+    ) -> AcademicSession:
         return AcademicSession(
             sourced_id=sid,
             title=title,
@@ -581,20 +583,20 @@ def demo_district_seed(*, seed: int = 2026) -> DemoSummary:
     )
     line_items = []
     for c in class_rows:
-        for k, t, _wt in categories:
-            due = _d(2025, 9, 12) if k == "homework" else _d(2025, 10, 3)
-            if k == "tests":
+        for kind, label, _wt in categories:
+            due = _d(2025, 9, 12) if kind == "homework" else _d(2025, 10, 3)
+            if kind == "tests":
                 due = _d(2025, 10, 15)
             line_items.append(
                 LineItem(
-                    sourced_id=f"demo-li-{c.sourced_id.removeprefix('demo-class-')}-{k}",
-                    title=f"{t[:-1] if t.endswith('s') else t} 1",
-                    description=f"{t} for {c.title}",
+                    sourced_id=f"demo-li-{c.sourced_id.removeprefix('demo-class-')}-{kind}",
+                    title=f"{label.removesuffix('s')} 1",
+                    description=f"{label} for {c.title}",
                     assign_date=_at(due - dt.timedelta(days=7)),
                     due_date=_at(due),
                     klass_id=class_map[c.sourced_id],
                     school=c.school,
-                    category_id=cat_map[f"demo-cat-{k}"],
+                    category_id=cat_map[f"demo-cat-{kind}"],
                     grading_period_id=gp_map["demo-gp-q1-2026"],
                     academic_session_id=term_map["demo-term-fall-2026"],
                     result_value_min=0,

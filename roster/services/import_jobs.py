@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -42,7 +42,7 @@ def import_job_progress(*, job: ImportJob) -> dict[str, Any]:
 
 @transaction.atomic
 def import_job_create(
-    *, package: UploadedFile, dry_run: bool, created_by: AbstractBaseUser | None
+    *, package: UploadedFile, dry_run: bool, created_by: User | AnonymousUser | None
 ) -> ImportJob:
     """Store the uploaded package and queue its import once this transaction commits."""
     from common.exceptions import InvalidData
@@ -186,7 +186,9 @@ def _run_claimed(job: ImportJob) -> ImportJob:
 
     try:
         with job.package.open("rb") as handle:
-            report = oneroster_csv_import(package=handle, dry_run=job.dry_run, progress=progress)
+            report = oneroster_csv_import(
+                package=cast(BinaryIO, handle), dry_run=job.dry_run, progress=progress
+            )
     except Exception as exc:  # the report must say what went wrong, whatever it was
         logger.exception("OneRoster import job %s crashed", job.pk)
         job.status = ImportJobStatus.FAILED

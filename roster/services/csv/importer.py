@@ -59,7 +59,7 @@ _decoding = threading.local()
 _surrogateescape = codecs.lookup_error("surrogateescape")
 
 
-def _mark_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+def _mark_bad_bytes(exc: UnicodeError) -> tuple[str | bytes, int]:
     _decoding.bad = True
     return _surrogateescape(exc)
 
