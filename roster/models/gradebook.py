@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from common.models import SourcedModel
+from roster.models.fields import org_scope_field
 from roster.models.rostering import AcademicSession, Class, Course, Org, User
 from roster.querysets import SourcedQuerySet
 
@@ -18,18 +19,12 @@ __all__ = [
 ]
 
 
-def _scope() -> models.ForeignKey:  # type: ignore[type-arg]
-    return models.ForeignKey(
-        "roster.Org", on_delete=models.PROTECT, related_name="+", db_index=True
-    )
-
-
 class Category(SourcedModel):
     """A grading category (homework, quizzes, ...) with an optional weight."""
 
     title = models.CharField(max_length=255)
     weight = models.FloatField(null=True, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -55,7 +50,7 @@ class ScoreScale(SourcedModel):
         db_column="class_id",
     )
     score_scale_value = models.JSONField(default=list, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -96,7 +91,7 @@ class LineItem(SourcedModel):
     result_value_min = models.FloatField(null=True, blank=True)
     result_value_max = models.FloatField(null=True, blank=True)
     learning_objective_set = models.JSONField(default=list, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -130,7 +125,7 @@ class Result(SourcedModel):
     incomplete = models.BooleanField(null=True, blank=True)
     late = models.BooleanField(null=True, blank=True)
     missing = models.BooleanField(null=True, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -177,7 +172,7 @@ class AssessmentLineItem(SourcedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -207,7 +202,7 @@ class AssessmentResult(SourcedModel):
     incomplete = models.BooleanField(null=True, blank=True)
     late = models.BooleanField(null=True, blank=True)
     missing = models.BooleanField(null=True, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from common.models import SourcedModel
+from roster.models.fields import org_scope_field
 from roster.models.rostering import Class, Course, Org, User
 from roster.querysets import SourcedQuerySet
 
@@ -18,12 +19,6 @@ __all__ = [
 ]
 
 
-def _scope() -> models.ForeignKey:  # type: ignore[type-arg]
-    return models.ForeignKey(
-        "roster.Org", on_delete=models.PROTECT, related_name="+", db_index=True
-    )
-
-
 class Resource(SourcedModel):
     """A piece of learning content (QTI test, video, external app, ...); Timeback typing
     conventions (type, subType, xp, url, ...) live in ``metadata``."""
@@ -34,7 +29,7 @@ class Resource(SourcedModel):
     vendor_resource_id = models.CharField(max_length=255)
     vendor_id = models.CharField(max_length=255, blank=True, default="")
     application_id = models.CharField(max_length=255, blank=True, default="")
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -45,7 +40,7 @@ class Resource(SourcedModel):
 class _ResourceLink(SourcedModel):
     title = models.CharField(max_length=255, blank=True, default="")
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -104,7 +99,7 @@ class CourseComponent(SourcedModel):
     prerequisites = models.JSONField(default=list, blank=True)
     prerequisite_criteria = models.CharField(max_length=64, blank=True, default="")
     unlock_date = models.DateTimeField(null=True, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -124,7 +119,7 @@ class ComponentResource(SourcedModel):
     title = models.CharField(max_length=255)
     sort_order = models.FloatField(default=0)
     lesson_type = models.CharField(max_length=64, blank=True, default="")
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from django.db import models
 
 from common.models import SourcedModel
 from roster.choices import RoleType
+from roster.models.fields import org_scope_field
 from roster.querysets import EnrollmentQuerySet, OrgQuerySet, SourcedQuerySet, UserQuerySet
 
 __all__ = [
@@ -20,13 +21,6 @@ __all__ = [
     "UserProfile",
     "UserRole",
 ]
-
-
-def _scope() -> models.ForeignKey:  # type: ignore[type-arg]
-    """The org whose subtree the row belongs to; the tenancy filter reads only this column."""
-    return models.ForeignKey(
-        "roster.Org", on_delete=models.PROTECT, related_name="+", db_index=True
-    )
 
 
 class Org(SourcedModel):
@@ -64,7 +58,7 @@ class AcademicSession(SourcedModel):
     org = models.ForeignKey(
         Org, null=True, blank=True, on_delete=models.PROTECT, related_name="academic_sessions"
     )
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -87,7 +81,7 @@ class Course(SourcedModel):
     subjects = models.JSONField(default=list, blank=True)
     subject_codes = models.JSONField(default=list, blank=True)
     org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="courses")
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -112,7 +106,7 @@ class Class(SourcedModel):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="classes")
     school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="classes")
     terms = models.ManyToManyField(AcademicSession, related_name="classes", blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
@@ -158,7 +152,7 @@ class User(SourcedModel):
         related_name="roster_user",
         help_text="The Django login this roster user signs in with, if any.",
     )
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = UserQuerySet.as_manager()
 
@@ -243,7 +237,7 @@ class Enrollment(SourcedModel):
     primary = models.BooleanField(null=True, blank=True)
     begin_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -279,7 +273,7 @@ class Demographics(SourcedModel):
     state_of_birth_abbreviation = models.CharField(max_length=64, blank=True, default="")
     city_of_birth = models.CharField(max_length=255, blank=True, default="")
     public_school_residence_status = models.CharField(max_length=255, blank=True, default="")
-    org_scope = _scope()
+    org_scope = org_scope_field()
 
     objects = SourcedQuerySet.as_manager()
 
