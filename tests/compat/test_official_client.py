@@ -33,6 +33,8 @@ def _compat_python() -> str:
     if not candidate:
         default = ROOT / ".venv-compat" / "bin" / "python"
         if not default.exists():
+            if os.environ.get("CI"):
+                pytest.fail("CI must run the official client: .ci/run builds .venv-compat")
             pytest.skip(
                 "TIMEBACK_COMPAT_PYTHON is not set and .venv-compat is absent: run "
                 "scripts/compat_venv.sh to build a Python >= 3.12 venv with timeback-core"
