@@ -377,6 +377,8 @@ class UserProfileInline(admin.StackedInline):
         "description",
         "credentials",
     )
+    # Stored passwords are sealed; they are set through the API or a CSV import, never here.
+    readonly_fields = ("credentials",)
 
 
 class UserForm(ScopedForm):
@@ -405,6 +407,7 @@ class UserAdmin(ScopedAdmin):
     list_select_related = ("primary_org",)
     autocomplete_fields = ("primary_org", "agents", "org_scope")
     raw_id_fields = ("login",)
+    exclude = ("password",)  # sealed; set through the API or a CSV import
     inlines = (UserRoleInline, UserProfileInline)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -212,7 +212,11 @@ def _user_extra(obj: Any, ctx: Ctx, out: dict[str, Any]) -> None:
             p["description"] = profile.description
         # Passwords are accepted on input but never echoed back.
         p["credentials"] = [
-            {"type": c.get("type", ""), "username": c.get("username", "")}
+            {
+                **({"id": c["id"]} if c.get("id") else {}),
+                "type": c.get("type", ""),
+                "username": c.get("username", ""),
+            }
             for c in profile.credentials or []
             if isinstance(c, dict)
         ]

@@ -12,6 +12,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import URLPattern, re_path
 
 from common.choices import StatusType
+from roster.api.credentials import (
+    CredentialDecryptView,
+    ResourceCartridgeView,
+    UserCredentialsView,
+)
 from roster.api.views import CollectionView, DetailView, Parent, Scopes, UserDemographicsView
 from roster.models import (
     ClassResource,
@@ -64,6 +69,13 @@ RESOURCE_CORE = Scopes(
     delete=("resource.delete",),
 )
 RESOURCE = Scopes(read=("resource.readonly",))
+# Stored third-party logins: registering writes the roster; decrypting reveals a secret, so it
+# takes the same write scope rather than a read scope (``admin`` allows both).
+CREDENTIALS = Scopes(read=(), write=("roster.createput",))
+# The Common Cartridge export only reads the resource (POST because the platform's API says so).
+RESOURCE_EXPORT = Scopes(
+    read=RESOURCE_CORE.read, post=("resource-core.readonly", "resource.readonly")
+)
 
 SCHOOL = Q(type="school")
 TERM = Q(type="term")
@@ -264,6 +276,18 @@ urlpatterns: list[URLPattern] = [
         rf"^{R}/v1p2/users/{ID.format('sourcedId')}/demographics/?$",
         UserDemographicsView.as_view(scopes=DEMOGRAPHICS, http_method_names=["get"]),
         name="rostering-users-demographics",
+    ),
+    # --- Rostering: Timeback's third-party app credentials of a user ---
+    re_path(
+        rf"^{R}/v1p2/users/{ID.format('userId')}/credentials/?$",
+        UserCredentialsView.as_view(scopes=CREDENTIALS, http_method_names=["post"]),
+        name="rostering-users-credentials",
+    ),
+    re_path(
+        rf"^{R}/v1p2/users/{ID.format('userId')}/credentials/{ID.format('credentialId')}"
+        r"/decrypt/?$",
+        CredentialDecryptView.as_view(scopes=CREDENTIALS, http_method_names=["post"]),
+        name="rostering-users-credentials-decrypt",
     ),
     # --- Rostering: nested reads (and Timeback's nested POSTs) ---
     *_nested(
@@ -626,6 +650,11 @@ urlpatterns: list[URLPattern] = [
         [P("userSourcedId", "user", lambda p: _resources(UserResource, user=p["userSourcedId"]))],
     ),
     *_crud(RS, "resources", "resource", "resources", "resource", RESOURCE_CORE),
+    re_path(
+        rf"^{RS}/v1p2/resources/export/{ID.format('sourceId')}/?$",
+        ResourceCartridgeView.as_view(scopes=RESOURCE_EXPORT, http_method_names=["post"]),
+        name="resources-resources-export",
+    ),
     *_nested(
         RS,
         "classes/{classSourcedId}/resources",

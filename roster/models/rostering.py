@@ -141,7 +141,8 @@ class User(SourcedModel):
     phone = models.CharField(max_length=255, blank=True, default="")
     agents = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="agent_for")
     grades = models.JSONField(default=list, blank=True)
-    password = models.CharField(max_length=255, blank=True, default="")
+    # Sealed with roster.services.credentials.secret_seal (Fernet); never rendered.
+    password = models.TextField(blank=True, default="")
     # Denormalised for the /students and /teachers listings (the primary role's name).
     primary_role = models.CharField(max_length=64, blank=True, default="", db_index=True)
     login = models.OneToOneField(

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 from django.db.models import QuerySet
 
 from roster import models as roster_models
+from roster.services.credentials import SECRET_FIELD, secret_open
 from roster.services.csv.spec import FILE_ORDER, FILES, Column, FileSpec
 
 __all__ = ["oneroster_csv_export"]
@@ -47,6 +48,8 @@ def _fmt(col: Column, value: Any) -> str:
         return ",".join(str(v) for v in value)
     if kind == "userids":
         return ",".join(f"{{{v.get('type', '')}:{v.get('identifier', '')}}}" for v in value)
+    if kind == "secret":
+        return secret_open(token=value)
     if kind == "scale":
         return ",".join(
             f"{{{v.get('itemValueLHS', '')}:{v.get('itemValueRHS', '')}}}" for v in value
@@ -212,7 +215,7 @@ class _Exporter:
                     desc,
                     str(cred.get("type", "")),
                     str(cred.get("username", "")),
-                    str(cred.get("password", "")),
+                    secret_open(token=str(cred.get(SECRET_FIELD, ""))),
                 ]
 
         self.write(spec, spec.header, rows())

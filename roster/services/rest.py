@@ -53,6 +53,7 @@ from roster.models import (
     UserRole,
 )
 from roster.selectors import ENTITY_MODELS, entity_queryset
+from roster.services.credentials import SECRET_FIELD, credentials_keep_secrets, secret_seal
 from roster.services.scope import SCOPE_RULES
 
 if TYPE_CHECKING:
@@ -595,16 +596,18 @@ def user_upsert(
                 "identifier": ur.text("identifier", required=True),
             }
         )
-    profiles = []
+    profiles: list[dict[str, Any]] = []
     for pr in r.objects("userProfiles"):
-        creds = []
+        creds: list[dict[str, Any]] = []
         for cr in pr.objects("credentials"):
             cred = {
                 "type": cr.text("type", required=True),
                 "username": cr.text("username", required=True),
             }
+            if cr.has("id"):
+                cred["id"] = cr.text("id")
             if cr.has("password"):
-                cred["password"] = cr.text("password")
+                cred[SECRET_FIELD] = secret_seal(plain=cr.text("password"))
             creds.append(cred)
         profiles.append(
             {
@@ -641,7 +644,7 @@ def user_upsert(
         "primary_role": primary,
     }
     if r.has("password"):
-        values["password"] = r.text("password")
+        values["password"] = secret_seal(plain=r.text("password"))
     scope = _org_scope("User", {"primary_org": primary_org}, grant, roles=roles)
     # Every role's org must be inside the grant too, not only the one that sets org_scope.
     for i, held in enumerate(roles):
@@ -663,7 +666,12 @@ def user_upsert(
             field="userProfiles.profileId",
         )
     obj.user_profiles.exclude(sourced_id__in=profile_ids).delete()
+    stored = {sp.sourced_id: sp.credentials for sp in obj.user_profiles.all()}
     for p in profiles:
+        # A PUT echoing a GET (which never shows secrets) keeps the encrypted passwords.
+        p["credentials"] = credentials_keep_secrets(
+            stored=stored.get(p["sourced_id"]), given=p["credentials"]
+        )
         UserProfile.objects.update_or_create(
             sourced_id=p.pop("sourced_id"), defaults={**p, "user": obj}
         )

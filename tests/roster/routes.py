@@ -24,6 +24,9 @@ PARAM_OBJECTS = {
     "termSourcedId": "term",
     "lineItemSourcedId": "line_item",
     "academicSessionSourcedId": "term",
+    # Timeback extensions (credentials, Common Cartridge export).
+    "userId": "student",
+    "sourceId": "resource",
 }
 
 # Collection path (below the service) → Tenant attribute of its `{sourcedId}` item.
@@ -82,6 +85,9 @@ class Operation:
         for name in self.params:
             if name in override:
                 value = override[name]
+            elif name == "credentialId":
+                # A credential is not a fixture object: tests register one and pass its id.
+                value = getattr(tenant, "credential_id", "unregistered")
             elif name == "sourcedId":
                 value = getattr(tenant, ITEM_OBJECTS[self.collection]).sourced_id
             else:

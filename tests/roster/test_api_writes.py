@@ -205,3 +205,39 @@ def test_course_structure_round_trip(api):
     assert item["unlockDate"] == "2025-01-01T00:00:00.000Z"
     listed = api.get(f"{R}/courses/components?filter=course.sourcedId='a-c-math'").json()
     assert listed["totalCount"] == 2
+
+
+def test_user_passwords_are_stored_sealed_and_never_returned(api_client_for):
+    from roster.models import Org, User, UserProfile
+    from roster.services.credentials import SECRET_FIELD, secret_open
+
+    org = Org.objects.create(sourced_id="pw-district", name="PW", type="district")
+    api = api_client_for(org, ["roster.createput", "roster.readonly"])
+    body = {
+        "user": {
+            "enabledUser": "true",
+            "givenName": "Pat",
+            "familyName": "Word",
+            "password": "top-secret",
+            "roles": [
+                {"roleType": "primary", "role": "student", "org": {"sourcedId": org.sourced_id}}
+            ],
+            "userProfiles": [
+                {
+                    "profileId": "pw-profile",
+                    "profileType": "app",
+                    "vendorId": "v",
+                    "credentials": [{"type": "password", "username": "pat", "password": "app-pw"}],
+                }
+            ],
+        }
+    }
+    response = api.put("/ims/oneroster/rostering/v1p2/users/pw-user", body, format="json")
+    assert response.status_code == 201, response.content
+    user = User.objects.get(sourced_id="pw-user")
+    assert user.password != "top-secret" and secret_open(token=user.password) == "top-secret"
+    (cred,) = UserProfile.objects.get(sourced_id="pw-profile").credentials
+    assert "password" not in cred and secret_open(token=cred[SECRET_FIELD]) == "app-pw"
+    text = api.get("/ims/oneroster/rostering/v1p2/users/pw-user").content.decode()
+    for secret in ("top-secret", "app-pw", user.password, cred[SECRET_FIELD]):
+        assert secret not in text

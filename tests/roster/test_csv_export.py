@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import models
 
 from roster import models as roster_models
+from roster.services.credentials import SECRET_FIELD, secret_open
 from roster.services.csv_export import oneroster_csv_export
 from roster.services.csv_import import oneroster_csv_import
 from tests.roster.csvpkg import make_package
@@ -56,6 +57,14 @@ def canonical_dump() -> dict[str, list[Any]]:
                     rec[f.name] = getattr(target, "sourced_id", None) if target else None
                 else:
                     rec[f.name] = getattr(obj, f.attname)
+            # Passwords are sealed with a fresh IV on every write: compare them opened.
+            if name == "User":
+                rec["password"] = secret_open(token=rec["password"])
+            if name == "UserProfile":
+                rec["credentials"] = [
+                    {k: secret_open(token=v) if k == SECRET_FIELD else v for k, v in c.items()}
+                    for c in rec["credentials"]
+                ]
             for f in model._meta.many_to_many:
                 rec[f.name] = sorted(o.sourced_id for o in getattr(obj, f.name).all())
             rows.append(rec)

@@ -23,6 +23,7 @@ from roster.models import (
     UserProfile,
     UserRole,
 )
+from roster.services.credentials import SECRET_FIELD, secret_open
 from roster.services.csv_import import ArchiveLimits, ImportReport, oneroster_csv_import
 from tests.roster.csvpkg import header, make_package, row
 
@@ -92,6 +93,7 @@ def district_files(prefix: str = "d1", *, n_students: int = 3) -> dict[str, list
                     "familyName": f"Family{i}",
                     "grades": "09,10",
                     "agentSourcedIds": f"{p}-t1" if i == 1 else "",
+                    "password": f"pw-{i}" if i == 1 else "",
                     "metadata.house": "red" if i == 1 else "",
                 },
                 metadata=["house"],
@@ -153,6 +155,7 @@ def district_files(prefix: str = "d1", *, n_students: int = 3) -> dict[str, list
                 "vendorId": "v1",
                 "credentialType": "password",
                 "username": "u1",
+                "password": "app-secret",
             },
         )
     )
@@ -424,9 +427,14 @@ def test_happy_bulk_imports_every_file() -> None:
         }
     ]
     assert res.org_scope.sourced_id == "d1-s1"
-    assert UserProfile.objects.get(sourced_id="d1-p1").credentials == [
-        {"type": "password", "username": "u1"}
-    ]
+    # Passwords are stored sealed, never in clear.
+    (cred,) = UserProfile.objects.get(sourced_id="d1-p1").credentials
+    assert cred["type"] == "password" and cred["username"] == "u1"
+    assert "password" not in cred
+    assert secret_open(token=cred[SECRET_FIELD]) == "app-secret"
+    sealed = User.objects.get(sourced_id="d1-u1").password
+    assert sealed and sealed != "pw-1"
+    assert secret_open(token=sealed) == "pw-1"
     assert Course.objects.get(sourced_id="d1-co1").school_year.sourced_id == "d1-y"
 
 

@@ -17,9 +17,9 @@ SERVICES = {
     "onerosterv1p2gradebookservice_openapi3_v1p0.json": "gradebook",
     "onerosterv1p2resourcesservice_openapi3_v1p0.json": "resources",
 }
-# Timeback operations deliberately not served (stored third-party credentials, Common
-# Cartridge export).
-NOT_SERVED = {"registerStudentCredentials", "decryptCredential", "exportResourceToCommonCartridge"}
+# Timeback operations deliberately not served (none: credentials and the Common Cartridge
+# export are served too).
+NOT_SERVED: set[str] = set()
 
 # Used when ../shared is absent: a sample across the three services.
 SAMPLE = [
@@ -32,6 +32,9 @@ SAMPLE = [
     ("GET", "/ims/oneroster/resources/v1p2/users/u1/resources"),
     ("POST", "/ims/oneroster/rostering/v1p2/courses/components"),
     ("GET", "/ims/oneroster/resources/v1p2/resources/classes/c1/resources"),
+    ("POST", "/ims/oneroster/rostering/v1p2/users/u1/credentials"),
+    ("POST", "/ims/oneroster/rostering/v1p2/users/u1/credentials/k1/decrypt"),
+    ("POST", "/ims/oneroster/resources/v1p2/resources/export/r1"),
 ]
 
 

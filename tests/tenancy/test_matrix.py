@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from roster.models import UserProfile
 from roster.selectors import ENTITY_MODELS
 from tests.roster.factories import Tenant, make_tenant
 from tests.roster.routes import ITEM_OBJECTS, Operation, operations
@@ -78,6 +79,56 @@ def _post_body(op: Operation, tenant: Tenant, api: Any) -> dict[str, Any]:
     return {key: item}
 
 
+# Timeback extensions that are not entity CRUD: checked by _extension_matrix.
+CREDENTIALS_OP = "rostering/v1p2/users/{userId}/credentials"
+DECRYPT_OP = "rostering/v1p2/users/{userId}/credentials/{credentialId}/decrypt"
+EXPORT_OP = "resources/v1p2/resources/export/{sourceId}"
+LOGIN = {"applicationName": "App", "credentials": {"username": "u", "password": "p"}}
+
+
+def _profiles() -> list[tuple[str, Any]]:
+    return list(UserProfile.objects.order_by("pk").values_list("sourced_id", "credentials"))
+
+
+def _extension_matrix(world: dict[str, Any], op: Operation) -> None:
+    a: Tenant = world["a"]
+    b: Tenant = world["b"]
+    api = world["api"]
+    if op.template == EXPORT_OP:
+        response = api.post(op.url(a))
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "application/zip"
+        other = api.post(op.url(b))
+        assert other.status_code == 404, other.json()
+        return
+    register = "/ims/oneroster/rostering/v1p2/users/{}/credentials"
+    if op.template == CREDENTIALS_OP:
+        response = api.post(op.url(a), LOGIN, format="json")
+        assert response.status_code == 201, response.json()
+        before = _profiles()
+        response = api.post(op.url(b), LOGIN, format="json")
+        assert response.status_code == 404, response.json()
+        assert _profiles() == before
+        return
+    assert op.template == DECRYPT_OP
+    mine = api.post(register.format(a.student.sourced_id), LOGIN, format="json").json()
+    api_b = world["make"](b.district)
+    theirs = api_b.post(register.format(b.student.sourced_id), LOGIN, format="json").json()
+    before = _profiles()
+    response = api.post(op.url(a, credentialId=mine["credentialId"]))
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"password": "p"}
+    for url in (
+        op.url(b, credentialId=theirs["credentialId"]),
+        op.url(a, credentialId=theirs["credentialId"]),
+    ):
+        response = api.post(url)
+        assert response.status_code == 404, response.json()
+        minor = response.json()["imsx_CodeMinor"]["imsx_codeMinorField"][0]
+        assert minor["imsx_codeMinorFieldValue"] == "unknownobject"
+    assert _profiles() == before
+
+
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_operation_matrix(world, op: Operation):
     a: Tenant = world["a"]
@@ -96,7 +147,10 @@ def test_operation_matrix(world, op: Operation):
 
     before_b = _snapshot(b)
 
-    if op.method == "GET":
+    if op.template in (CREDENTIALS_OP, DECRYPT_OP, EXPORT_OP):
+        _extension_matrix(world, op)
+
+    elif op.method == "GET":
         response = api.get(op.url(a))
         assert response.status_code == 200, response.json()
         if op.params:

@@ -4,3 +4,9 @@ from timeback.env import env
 
 # Public origin used to build absolute hrefs in API responses when behind a proxy.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+
+# Fernet key (urlsafe base64 of 32 bytes) encrypting the third-party app passwords stored by
+# POST /users/{id}/credentials. Unset: a key is derived from SECRET_KEY with HKDF, so rotating
+# SECRET_KEY then makes every stored credential unreadable (decrypt answers 500): set this
+# explicitly in production and keep it when SECRET_KEY rotates.
+CREDENTIALS_ENCRYPTION_KEY = env.str("CREDENTIALS_ENCRYPTION_KEY", default="")

@@ -35,6 +35,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from roster import models as roster_models
+from roster.services.credentials import PASSWORD_MAX_LENGTH, SECRET_FIELD, secret_seal
 from roster.services.csv.archive import READ_ERRORS, ArchiveLimits, ArchiveRejected, PackageArchive
 from roster.services.csv.spec import FILE_ORDER, FILES, Column, FileSpec
 from roster.services.scope import SCOPE_RULES
@@ -232,6 +233,14 @@ def _make_parser(col: Column, max_length: int | None) -> Callable[[str], Any]:
             raise _Bad("enum", f"{raw[:40]!r} is not one of {', '.join(sorted(allowed))}")
 
         return parse_enum
+    if kind == "secret":  # stored sealed (roster.services.credentials); checked in clear
+
+        def parse_secret(raw: str) -> str:
+            if len(raw) > PASSWORD_MAX_LENGTH:
+                raise _Bad("too_long", f"longer than {PASSWORD_MAX_LENGTH} characters")
+            return secret_seal(plain=raw)
+
+        return parse_secret
     if kind == "ref":
         return _guid
     if kind == "date":
@@ -257,7 +266,7 @@ def _blank(col: Column) -> Any:
     """What a blank optional cell stores."""
     if col.kind in ("list", "userids", "scale"):
         return "[]"
-    if col.kind in ("str", "enum") and col.dest:
+    if col.kind in ("str", "enum", "secret") and col.dest:
         return ""
     return None
 
@@ -666,7 +675,7 @@ class _Run:
                         "username": rec[index["username"]],
                     }
                     if rec[index["password"]]:
-                        cred["password"] = rec[index["password"]]
+                        cred[SECRET_FIELD] = secret_seal(plain=rec[index["password"]])
                     values.append(json.dumps([cred], ensure_ascii=False))
                 if good:
                     out.write(tuple(values))

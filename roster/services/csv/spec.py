@@ -135,7 +135,7 @@ SPECS: tuple[FileSpec, ...] = (
             C("phone", dest="phone"),
             C("agentSourcedIds", "reflist", target="users"),
             C("grades", "list", dest="grades"),
-            C("password", dest="password"),
+            C("password", "secret", dest="password"),
             C("userMasterIdentifier", dest="user_master_identifier"),
             # 1.2 only; 1.2.1 moved user→resource links to userResources.csv.
             C("resourceSourcedIds", "metalist"),
