@@ -10,6 +10,7 @@ credential holds the username and the password encrypted with Fernet. The key is
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -73,14 +74,20 @@ class RegisteredCredential:
 
 def credentials_fernet() -> Fernet:
     """The Fernet of the configured key, or of a key derived from SECRET_KEY (HKDF-SHA256)."""
-    configured = getattr(settings, "CREDENTIALS_ENCRYPTION_KEY", "")
+    return _fernet(getattr(settings, "CREDENTIALS_ENCRYPTION_KEY", ""), settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(configured: str, secret_key: str) -> Fernet:
+    # Cached per key pair: deriving the key costs more than sealing one password, and a
+    # CSV import seals one per user.
     if configured:
         try:
             return Fernet(configured)
         except ValueError as exc:
             raise ImproperlyConfigured(BAD_KEY) from exc
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        settings.SECRET_KEY.encode()
+        secret_key.encode()
     )
     return Fernet(base64.urlsafe_b64encode(derived))
 
