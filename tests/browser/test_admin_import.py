@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User as Login
 from django.core.files.base import ContentFile
+from django.db import connections
 
 from roster.models import ImportJob, Org, User
 from roster.services.import_jobs import import_job_run
@@ -76,7 +77,13 @@ def test_the_status_page_follows_a_running_import_without_reloading(
     page.wait_for_selector("#import-status[data-status=queued]")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
-    worker = threading.Thread(target=import_job_run, kwargs={"job_pk": job.pk})
+    def run_import() -> None:
+        try:
+            import_job_run(job_pk=job.pk)
+        finally:
+            connections.close_all()  # this thread's own connection, or the test DB stays busy
+
+    worker = threading.Thread(target=run_import)
     worker.start()
     worker.join(60)
     # htmx polls every second and swaps the fragment in place: no reload happens.

@@ -11,3 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every request closes its connection: live-server request threads (browser tests) must not
+# keep sessions open on the test database after they finish.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
