@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -56,3 +57,6 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         page.screenshot(path=str(SHOTS / "last.png"), full_page=True)
         context.close()
         browser.close()
+        # While Playwright's loop runs, the test's ORM calls get connections of their own
+        # (Django keeps them per async context): close them here, inside that context.
+        connections.close_all()

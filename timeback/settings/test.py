@@ -11,6 +11,3 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Every request closes its connection: live-server request threads (browser tests) must not
-# keep sessions open on the test database after they finish.
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
