@@ -46,7 +46,7 @@ from roster.models import (
     UserRole,
 )
 from roster.services.import_jobs import import_job_create, import_job_progress
-from roster.services.scope import SCOPE_RULES
+from roster.services.scope import SCOPE_RULES, org_scope_from_refs
 
 # --------------------------------------------------------------------------------------------
 # org_scope: derived from the row's references exactly as REST writes and CSV imports do
@@ -61,17 +61,12 @@ NO_SCOPE = (
 def org_scope_derive(obj: models.Model) -> Org | None:
     """The org whose subtree ``obj`` lives in according to ``SCOPE_RULES`` (None if its
     references do not say; the ``roles`` rule of users is applied after the roles are saved)."""
-    for rule in SCOPE_RULES.get(type(obj).__name__, ()):
-        kind, _, field = rule.partition(":")
-        if kind == "org":
-            org = getattr(obj, field, None)
-            if org is not None:
-                return org
-        elif kind == "row":
-            row = getattr(obj, field, None)
-            if row is not None:
-                return row.org_scope
-    return None
+    name = type(obj).__name__
+    fields = [rule.partition(":")[2] for rule in SCOPE_RULES.get(name, ())]
+    found = org_scope_from_refs(
+        model_name=name, refs={f: getattr(obj, f, None) for f in fields if f}
+    )
+    return None if found is None else Org.objects.filter(pk=found[0]).first()
 
 
 class ScopedForm(forms.ModelForm):

@@ -54,7 +54,7 @@ from roster.models import (
 )
 from roster.selectors import ENTITY_MODELS, entity_queryset
 from roster.services.credentials import SECRET_FIELD, credentials_keep_secrets, secret_seal
-from roster.services.scope import SCOPE_RULES
+from roster.services.scope import org_scope_from_refs
 
 if TYPE_CHECKING:
     from tenancy.selectors import Grant
@@ -356,18 +356,11 @@ def _existing(entity: str, sourced_id: str, grant: Grant, *, create_only: bool) 
 def _org_scope(
     model_name: str, refs: Mapping[str, Any], grant: Grant, *, roles: list[Any] | None = None
 ) -> tuple[int, str]:
-    """(org_scope id, the field it came from) following SCOPE_RULES exactly."""
-    for rule in SCOPE_RULES[model_name]:
-        if rule == "roles":
-            if roles:
-                return roles[0].org_id, "roles[0].org"
-            continue
-        kind, name = rule.split(":")
-        ref = refs.get(name)
-        if ref is None:
-            continue
-        return (ref.pk if kind == "org" else ref.org_scope_id), name
-    return grant.home_org_id, "sourcedId"
+    """(org_scope id, the field it came from) by SCOPE_RULES; else the client's home org."""
+    found = org_scope_from_refs(
+        model_name=model_name, refs=refs, role_org_ids=[r.org_id for r in roles or []]
+    )
+    return found or (grant.home_org_id, "sourcedId")
 
 
 def _json_name(field: str) -> str:

@@ -3,7 +3,10 @@ and the demo data alike."""
 
 from __future__ import annotations
 
-__all__ = ["SCOPE_RULES"]
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["SCOPE_RULES", "org_scope_from_refs"]
 
 # model name → the references whose org_scope (or org id) a new row inherits, in order of
 # preference; when none is set the row lives under the writer's home org (the API client's
@@ -30,3 +33,22 @@ SCOPE_RULES: dict[str, tuple[str, ...]] = {
     "CourseComponent": ("row:course",),
     "ComponentResource": ("row:course_component",),
 }
+
+
+def org_scope_from_refs(
+    *, model_name: str, refs: Mapping[str, Any], role_org_ids: Sequence[int] = ()
+) -> tuple[int, str] | None:
+    """(org pk, the reference it came from) by ``SCOPE_RULES``, or None when the row's
+    references do not decide (the writer's home org applies then). ``refs`` maps the rule's
+    field names to the referenced Org or row (or None)."""
+    for rule in SCOPE_RULES.get(model_name, ()):
+        if rule == "roles":
+            if role_org_ids:
+                return role_org_ids[0], "roles[0].org"
+            continue
+        kind, name = rule.split(":")
+        ref = refs.get(name)
+        if ref is None:
+            continue
+        return (ref.pk if kind == "org" else ref.org_scope_id), name
+    return None
