@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -264,6 +264,59 @@ def entity_rows_attach(*, entity: str, rows: list[Any]) -> list[Any]:
     if entity == "user" and rows:
         _attach_user_relations(rows)
     return rows
+
+
+SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
+    "org": ("name", "identifier"),
+    "academicSession": ("title",),
+    "course": ("title", "course_code"),
+    "class": ("title", "class_code"),
+    "user": ("given_name", "family_name", "email", "username", "identifier"),
+    "enrollment": ("user__given_name", "user__family_name", "klass__title"),
+    "demographics": (),
+    "category": ("title",),
+    "scoreScale": ("title",),
+    "lineItem": ("title", "description"),
+    "result": ("comment", "text_score"),
+    "assessmentLineItem": ("title", "description"),
+    "assessmentResult": ("comment", "text_score"),
+    "resource": ("title", "vendor_resource_id"),
+    "courseComponent": ("title",),
+    "componentResource": ("title",),
+}
+
+
+def entity_page(
+    *,
+    entity: str,
+    qs: QuerySet[Any],
+    filter_q: Q | None,
+    filter_many: bool,
+    search: str,
+    order_by: Sequence[str],
+    offset: int,
+    limit: int,
+) -> tuple[list[Any], int]:
+    """One page of ``qs`` (already tenancy-filtered) after the client's filter and search,
+    with what its serializer reads attached, and the total number of matching rows."""
+    if filter_q is not None:
+        if filter_many:  # a to-many filter must not duplicate rows
+            model = ENTITY_MODELS[entity]
+            qs = qs.filter(pk__in=model.objects.filter(filter_q).values("pk"))
+        else:
+            qs = qs.filter(filter_q)
+    if search:
+        search_q = Q(sourced_id__icontains=search)
+        for name in SEARCH_FIELDS[entity]:
+            search_q |= Q(**{f"{name}__icontains": search})
+        qs = qs.filter(search_q)
+    rows = list(qs.order_by(*order_by)[offset : offset + limit])
+    # A short, non-empty page (or an empty first page) already tells the total: no COUNT.
+    if (rows and len(rows) < limit) or (not rows and offset == 0):
+        total = offset + len(rows)
+    else:
+        total = qs.count()
+    return entity_rows_attach(entity=entity, rows=rows), total
 
 
 def entity_queryset(

@@ -26,10 +26,9 @@ from roster.api.query import (
 )
 from roster.api.serializers import ENTITY_OUTPUT, Ctx
 from roster.selectors import (
-    ENTITY_MODELS,
     entity_get,
+    entity_page,
     entity_queryset,
-    entity_rows_attach,
     visible_parent,
 )
 from roster.services.rest import UPSERTS, entity_create_many, entity_delete
@@ -39,25 +38,6 @@ __all__ = ["CollectionView", "DetailView", "Parent", "Scopes", "UserDemographics
 
 BODY_KEY_MISSING = "The body must be a JSON object with key {key!r}"
 PARENT_MISMATCH = "{field} must be {expected!r} (taken from the path), got {got!r}"
-
-SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
-    "org": ("name", "identifier"),
-    "academicSession": ("title",),
-    "course": ("title", "course_code"),
-    "class": ("title", "class_code"),
-    "user": ("given_name", "family_name", "email", "username", "identifier"),
-    "enrollment": ("user__given_name", "user__family_name", "klass__title"),
-    "demographics": (),
-    "category": ("title",),
-    "scoreScale": ("title",),
-    "lineItem": ("title", "description"),
-    "result": ("comment", "text_score"),
-    "assessmentLineItem": ("title", "description"),
-    "assessmentResult": ("comment", "text_score"),
-    "resource": ("title", "vendor_resource_id"),
-    "courseComponent": ("title",),
-    "componentResource": ("title",),
-}
 
 
 @dataclass(frozen=True)
@@ -151,25 +131,16 @@ class CollectionView(OneRosterView):
         out = ENTITY_OUTPUT[self.entity]
         params = parse_list_params(request.query_params, out.filters, out.field_names)
         parents = self.resolve_parents(request, kwargs)
-        qs = self.rows(request, parents)
-        if params.filter_q is not None:
-            if params.filter_many:
-                model = ENTITY_MODELS[self.entity]
-                qs = qs.filter(pk__in=model.objects.filter(params.filter_q).values("pk"))
-            else:
-                qs = qs.filter(params.filter_q)
-        if params.search:
-            search_q = Q(sourced_id__icontains=params.search)
-            for name in SEARCH_FIELDS[self.entity]:
-                search_q |= Q(**{f"{name}__icontains": params.search})
-            qs = qs.filter(search_q)
-        rows = list(qs.order_by(*params.order_by)[params.offset : params.offset + params.limit])
-        # A short, non-empty page (or an empty first page) already tells the total: no COUNT.
-        if (rows and len(rows) < params.limit) or (not rows and params.offset == 0):
-            total = params.offset + len(rows)
-        else:
-            total = qs.count()
-        page = entity_rows_attach(entity=self.entity, rows=rows)
+        page, total = entity_page(
+            entity=self.entity,
+            qs=self.rows(request, parents),
+            filter_q=params.filter_q,
+            filter_many=params.filter_many,
+            search=params.search,
+            order_by=params.order_by,
+            offset=params.offset,
+            limit=params.limit,
+        )
         ctx = _ctx(request)
         items = [out.render(obj, ctx, params.fields) for obj in page]
         body = page_envelope(
