@@ -78,7 +78,7 @@ def _live_children(model: type[Any]) -> QuerySet[Any]:
     )
 
 
-def _many(related: str, queryset: QuerySet[Any] | None = None) -> Prefetch:
+def _prefetch_list(related: str, queryset: QuerySet[Any] | None = None) -> Prefetch:
     """Prefetch into a plain list (``to_attr``): Django then attaches the rows to each
     parent without building a QuerySet per parent. Serializers read the list back through
     ``roster.api.serializers._many``."""
@@ -86,7 +86,7 @@ def _many(related: str, queryset: QuerySet[Any] | None = None) -> Prefetch:
 
 
 def _resource_links(model: type[Any], related: str) -> Prefetch:
-    return _many(
+    return _prefetch_list(
         related,
         model.objects.exclude(status=StatusType.TO_BE_DELETED)
         .select_related("resource")
@@ -102,10 +102,10 @@ def model_fk(model: type[Any]) -> str:
 def _joined(entity: str, qs: QuerySet[Any]) -> QuerySet[Any]:
     """What the serializer of ``entity`` reads, fetched up front."""
     if entity == "org":
-        return _refs(qs, "parent").prefetch_related(_many("children", _live_children(Org)))
+        return _refs(qs, "parent").prefetch_related(_prefetch_list("children", _live_children(Org)))
     if entity == "academicSession":
         return _refs(qs, "parent", "org").prefetch_related(
-            _many("children", _live_children(AcademicSession))
+            _prefetch_list("children", _live_children(AcademicSession))
         )
     if entity == "course":
         return _refs(qs, "school_year", "org").prefetch_related(
@@ -113,7 +113,7 @@ def _joined(entity: str, qs: QuerySet[Any]) -> QuerySet[Any]:
         )
     if entity == "class":
         return _refs(qs, "course", "school").prefetch_related(
-            _many("terms", AcademicSession.objects.only("sourced_id")),
+            _prefetch_list("terms", AcademicSession.objects.only("sourced_id")),
             _resource_links(ClassResource, "class_resources"),
         )
     if entity == "user":
