@@ -9,7 +9,7 @@ from oauth2_provider.settings import oauth2_settings
 from common.models import BaseModel
 from tenancy.choices import Environment
 
-__all__ = ["ApiClient"]
+__all__ = ["ApiClient", "ApiClientSensor"]
 
 
 class ApiClient(BaseModel):
@@ -44,3 +44,25 @@ class ApiClient(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.environment})"
+
+
+class ApiClientSensor(BaseModel):
+    """A Caliper sensor / edApp id registered to a client. Envelopes are accepted only from
+    a registered id, or from an IRI under one (``https://app.example`` covers
+    ``https://app.example/sensors/main``)."""
+
+    api_client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="sensors")
+    iri = models.CharField("sensor IRI", max_length=2048)
+
+    class Meta:
+        ordering = ["iri"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "iri"],
+                name="tenancy_sensor_unique_per_client",
+                violation_error_message="This sensor is already registered to the client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.iri

@@ -5,5 +5,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth2/", include("tenancy.urls")),
     path("ims/oneroster/", include("roster.api.urls")),
+    # Caliper ingest (/caliper/...) and job status (/jobs/...), Timeback's paths.
+    path("", include("caliper.api.urls")),
+    # EduBridge analytics (/edubridge/...), XP ledger (/xp/1.0/...), insights (/insights/1.0/...).
+    path("", include("mastery.api.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -10,3 +10,11 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # SECRET_KEY then makes every stored credential unreadable (decrypt answers 500): set this
 # explicitly in production and keep it when SECRET_KEY rotates.
 CREDENTIALS_ENCRYPTION_KEY = env.str("CREDENTIALS_ENCRYPTION_KEY", default="")
+
+# ---- Caliper ingest and the learning pipeline -------------------------------------------
+# Limits on one envelope: larger requests answer 413 naming the limit.
+CALIPER_MAX_ENVELOPE_BYTES = env.int("CALIPER_MAX_ENVELOPE_BYTES", default=5 * 1024 * 1024)
+CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", default=1000)
+# Events are processed in lanes (student pk modulo this number); one worker holds a lane at a
+# time, so lanes are the unit of scale-out for the pipeline. Changing it is safe at any time.
+CALIPER_PROCESSING_LANES = env.int("CALIPER_PROCESSING_LANES", default=2)
