@@ -13,6 +13,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from caliper.querysets import CaliperEntityQuerySet, CaliperEventQuerySet, IngestJobQuerySet
 from common.models import BaseModel
 
 __all__ = ["CaliperEntity", "CaliperEvent", "IngestJob"]
@@ -33,6 +34,8 @@ class IngestJob(BaseModel):
     duplicate_count = models.PositiveIntegerField(
         default=0, help_text="Events in the envelope that had been accepted before (no-ops)."
     )
+
+    objects = IngestJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -111,6 +114,8 @@ class CaliperEvent(BaseModel):
     # in the app's event quality.
     missing_fields = models.JSONField(default=list, blank=True)
 
+    objects = CaliperEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [
@@ -153,6 +158,8 @@ class CaliperEntity(BaseModel):
         IngestJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="entities"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaliperEntityQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -9,6 +9,8 @@ XP appends a signed adjustment instead of editing history.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from common.models import BaseModel
@@ -54,7 +56,9 @@ class ActivityOutcome(BaseModel):
     mastered_units_claimed = models.IntegerField(default=0)
     mastered_units = models.IntegerField(default=0, help_text="Claims accepted (≥ 90% accuracy)")
     xp_reported = models.FloatField(null=True, blank=True)
-    active_minutes = models.FloatField(default=0, help_text="Active minutes allotted to it")
+    active_minutes = models.FloatField(
+        default=0, help_text="Active minutes of the activity left for it when its turn came"
+    )
     xp_base = models.FloatField(default=0)
     multiplier = models.FloatField(default=0)
     xp_awarded = models.FloatField(default=0)
@@ -267,12 +271,15 @@ class AppEventQuality(BaseModel):
 
 
 class RollupDirtyKey(BaseModel):
-    """An app-day whose rollup and quality rows must be recomputed. The event pipeline inserts
-    keys (ignoring duplicates); the rollup task deletes the keys it recomputed. A key left by
-    a crash is simply recomputed again: recomputing is idempotent."""
+    """An app-day whose rollup and quality rows must be recomputed. The event pipeline upserts
+    keys (a new token each time); the rollup task deletes the keys it recomputed. A key left
+    by a crash is simply recomputed again: recomputing is idempotent."""
 
     api_client = models.ForeignKey("tenancy.ApiClient", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    # Replaced on every (re-)dirtying. The rollup task deletes a key only if its token is
+    # still the one it read, so a key dirtied again while it recomputed survives.
+    token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["day", "api_client"]

@@ -1,5 +1,6 @@
-"""Admin for API clients: org, environment, scopes and granted orgs. The OAuth2 secret is
-never shown (only its hash is stored); new clients come from ``manage.py createclient``."""
+"""Admin for API clients: org, environment, scopes, granted orgs and Caliper sensors. The
+OAuth2 secret is never shown (only its hash is stored); new clients come from
+``manage.py createclient``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tenancy.models import ApiClient
-from tenancy.scopes import ONEROSTER_SCOPES, normalize_scope, scope_uri
+from common.exceptions import ApplicationError
+from tenancy.models import ApiClient, ApiClientSensor
+from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES, normalize_scope, scope_uri
+from tenancy.selectors import api_client_changed
+from tenancy.services import sensor_iri_validate
 
 UNKNOWN_SCOPE = "Unknown scope {scope!r}: use a 1EdTech scope URI or its short name"
 NO_SCOPES = "At least one scope is required"
@@ -23,7 +27,11 @@ class ApiClientForm(forms.ModelForm):
 
     scopes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Known: " + ", ".join(ONEROSTER_SCOPES),
+        help_text="OneRoster: "
+        + ", ".join(ONEROSTER_SCOPES)
+        + ". Caliper: "
+        + ", ".join(CALIPER_SCOPES)
+        + " (each family's admin implies only its own family).",
     )
 
     class Meta:
@@ -49,9 +57,32 @@ class ApiClientForm(forms.ModelForm):
         return " ".join(scope_uri(n) for n in dict.fromkeys(names))
 
 
+class ApiClientSensorForm(forms.ModelForm):
+    class Meta:
+        model = ApiClientSensor
+        fields = ("iri",)
+
+    def clean_iri(self) -> str:
+        try:
+            return sensor_iri_validate(iri=self.cleaned_data["iri"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class ApiClientSensorInline(admin.TabularInline):
+    """The Caliper sensor / edApp IRIs the client may send envelopes from."""
+
+    model = ApiClientSensor
+    form = ApiClientSensorForm
+    extra = 1
+    fields = ("iri", "created_at")
+    readonly_fields = ("created_at",)
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     form = ApiClientForm
+    inlines = (ApiClientSensorInline,)
     list_display = (
         "name",
         "client_id",
@@ -81,6 +112,25 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiClient]:
         return super().get_queryset(request).prefetch_related("granted_orgs")
+
+    def get_formset_kwargs(
+        self, request: HttpRequest, obj: Any, inline: Any, prefix: str
+    ) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        data = kwargs.get("data")
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            # A change posted without the sensors section (a script, a form rendered before
+            # sensors existed) leaves the registered sensors as they are.
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+            kwargs["data"] = data
+        return kwargs
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Scopes, grants and sensors are cached with the grant: drop the cached copies.
+        api_client_changed()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Creating credentials must show the secret exactly once: `manage.py createclient`.

@@ -8,7 +8,7 @@ from typing import Any
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 
-from tenancy.scopes import ALL_SCOPES, ONEROSTER_SCOPES, normalize_scope
+from tenancy.scopes import ALL_SCOPES, KNOWN_SCOPES, normalize_scope, scope_family_admin
 
 __all__ = ["OneRosterScopes", "TimebackOAuth2Validator"]
 
@@ -22,7 +22,7 @@ def _client_scopes(application: Any) -> list[str]:
 
 class OneRosterScopes(BaseScopes):
     def get_all_scopes(self) -> dict[str, str]:
-        return {**ALL_SCOPES, **ONEROSTER_SCOPES}
+        return {**ALL_SCOPES, **KNOWN_SCOPES}
 
     def get_available_scopes(
         self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
@@ -42,7 +42,8 @@ class TimebackOAuth2Validator(OAuth2Validator):
     ) -> bool:
         held = {normalize_scope(s) for s in _client_scopes(client)}
         return bool(scopes) and all(
-            (n := normalize_scope(s)) is not None and (n in held or "admin" in held) for s in scopes
+            (n := normalize_scope(s)) is not None and (n in held or scope_family_admin(n) in held)
+            for s in scopes
         )
 
     def get_default_scopes(self, client_id: str, request: Any, *args: Any, **kw: Any) -> list[str]:

@@ -1,7 +1,14 @@
-"""1EdTech scope URIs and their short names.
+"""1EdTech scope URIs and their short names, in two families with an admin each.
 
-Clients send the OneRoster 1.2 spellings (``.../spec/or/v1p2/scope/roster.readonly``) or the
-``v1p1`` spellings that Timeback's documents declare; both mean the same short name.
+OneRoster: clients send the OneRoster 1.2 spellings (``.../spec/or/v1p2/scope/roster.readonly``)
+or the ``v1p1`` spellings that Timeback's documents declare; both mean the same short name.
+
+Caliper: Timeback's Caliper API declares ``.../spec/caliper/v1p1/scope/event.create`` and
+``.../v1p1/scope/admin``; its newer clients request ``.../caliper/v1p2/scope/events.write``.
+All event-writing spellings mean ``event.create``; the Caliper admin is ``caliper.admin``.
+
+Each family's admin implies every scope of its own family and none of the other's: a
+OneRoster admin cannot send events, a Caliper admin cannot read the roster.
 """
 
 from __future__ import annotations
@@ -9,9 +16,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["ALL_SCOPES", "ONEROSTER_SCOPES", "normalize_scope", "normalize_scopes", "scope_uri"]
+__all__ = [
+    "ALL_SCOPES",
+    "CALIPER_ADMIN",
+    "CALIPER_SCOPES",
+    "EVENTS_CREATE",
+    "EVENTS_READONLY",
+    "KNOWN_SCOPES",
+    "ONEROSTER_ADMIN",
+    "ONEROSTER_SCOPES",
+    "normalize_scope",
+    "normalize_scopes",
+    "scope_family_admin",
+    "scope_uri",
+    "scopes_effective",
+]
 
 ONEROSTER_PREFIX = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
+CALIPER_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/"
+CALIPER_V1P1_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p1/scope/"
+
+ONEROSTER_ADMIN = "admin"
+CALIPER_ADMIN = "caliper.admin"
+EVENTS_CREATE = "event.create"
+EVENTS_READONLY = "events.readonly"
 
 # Short name → description. Every name is also a valid ``scope`` request value.
 ONEROSTER_SCOPES: dict[str, str] = {
@@ -37,7 +65,37 @@ ONEROSTER_SCOPES: dict[str, str] = {
     "resource.delete": "Delete resources",
 }
 
-_URI = re.compile(r"^https?://purl\.imsglobal\.org/spec/or/v1p[12]/scope/(?P<name>[\w.\-]+)$")
+CALIPER_SCOPES: dict[str, str] = {
+    CALIPER_ADMIN: "Everything in the Caliper services (events, jobs, learning analytics)",
+    EVENTS_CREATE: "Send Caliper events and read back what this client sent",
+    EVENTS_READONLY: "Read Caliper events, jobs and the learning analytics derived from them",
+}
+
+KNOWN_SCOPES: dict[str, str] = {**ONEROSTER_SCOPES, **CALIPER_SCOPES}
+
+# The URI each Caliper short name is stored as.
+_CALIPER_URIS: dict[str, str] = {
+    CALIPER_ADMIN: CALIPER_V1P1_PREFIX + "admin",
+    EVENTS_CREATE: CALIPER_PREFIX + "event.create",
+    EVENTS_READONLY: CALIPER_PREFIX + "events.readonly",
+}
+# Last path segment of a Caliper scope URI (either version) → short name.
+_CALIPER_TERMS: dict[str, str] = {
+    "admin": CALIPER_ADMIN,
+    "event.create": EVENTS_CREATE,
+    "events.write": EVENTS_CREATE,
+    "events.create": EVENTS_CREATE,
+    "events.readonly": EVENTS_READONLY,
+}
+# Short names a request may use besides KNOWN_SCOPES (the newer clients' term).
+_SHORT_ALIASES: dict[str, str] = {"events.write": EVENTS_CREATE}
+
+_ONEROSTER_URI = re.compile(
+    r"^https?://purl\.imsglobal\.org/spec/or/v1p[12]/scope/(?P<name>[\w.\-]+)$"
+)
+_CALIPER_URI = re.compile(
+    r"^https?://purl\.imsglobal\.org/spec/caliper/v1p[12]/scope/(?P<name>[\w.\-]+)$"
+)
 
 ALL_SCOPES: dict[str, str] = {
     **{ONEROSTER_PREFIX + name: text for name, text in ONEROSTER_SCOPES.items()},
@@ -45,14 +103,26 @@ ALL_SCOPES: dict[str, str] = {
         ONEROSTER_PREFIX.replace("v1p2", "v1p1") + name: text
         for name, text in ONEROSTER_SCOPES.items()
     },
+    **{
+        prefix + term: CALIPER_SCOPES[name]
+        for prefix in (CALIPER_PREFIX, CALIPER_V1P1_PREFIX)
+        for term, name in _CALIPER_TERMS.items()
+    },
 }
 
 
 def normalize_scope(scope: str) -> str | None:
     """The short name of a scope URI or short name; None if it is not a known scope."""
-    match = _URI.match(scope)
-    name = match.group("name") if match else scope
-    return name if name in ONEROSTER_SCOPES else None
+    match = _ONEROSTER_URI.match(scope)
+    if match:
+        name = match.group("name")
+        return name if name in ONEROSTER_SCOPES else None
+    match = _CALIPER_URI.match(scope)
+    if match:
+        return _CALIPER_TERMS.get(match.group("name"))
+    if scope in KNOWN_SCOPES:
+        return scope
+    return _SHORT_ALIASES.get(scope)
 
 
 def normalize_scopes(scopes: Iterable[str]) -> set[str]:
@@ -60,4 +130,21 @@ def normalize_scopes(scopes: Iterable[str]) -> set[str]:
 
 
 def scope_uri(name: str) -> str:
-    return ONEROSTER_PREFIX + name
+    """The URI a short name is stored as."""
+    return _CALIPER_URIS.get(name) or ONEROSTER_PREFIX + name
+
+
+def scope_family_admin(name: str) -> str:
+    """The admin scope of the family ``name`` belongs to (itself for an admin)."""
+    return CALIPER_ADMIN if name in CALIPER_SCOPES else ONEROSTER_ADMIN
+
+
+def scopes_effective(*, requested: Iterable[str], held: Iterable[str]) -> frozenset[str]:
+    """The short names of ``requested`` that a client holding ``held`` may use: each one held
+    itself or through its own family's admin (never the other family's)."""
+    held_names = normalize_scopes(held)
+    return frozenset(
+        name
+        for name in normalize_scopes(requested)
+        if name in held_names or scope_family_admin(name) in held_names
+    )

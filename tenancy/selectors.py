@@ -1,4 +1,5 @@
-"""Who may see what: the grant behind an access token (org subtrees, scopes, environment).
+"""Who may see what: the grant behind an access token (org subtrees, scopes, environment,
+registered Caliper sensors).
 
 Expanding a client's granted org subtrees costs one query per tree level, so the expansion is
 cached; ``org_tree_changed()`` bumps a version key whenever orgs change through services, which
@@ -14,9 +15,16 @@ from django.core.cache import cache
 
 from roster.models import Org
 from tenancy.models import ApiClient
-from tenancy.scopes import normalize_scopes
+from tenancy.scopes import scope_family_admin, scopes_effective
 
-__all__ = ["Grant", "client_grant", "expand_org_subtrees", "org_tree_changed"]
+__all__ = [
+    "Grant",
+    "api_client_changed",
+    "client_grant",
+    "expand_org_subtrees",
+    "org_tree_changed",
+    "sensor_registered",
+]
 
 _VERSION_KEY = "tenancy:org-tree-version"
 _GRANT_KEY = "tenancy:grant:{application_id}:v{version}"
@@ -25,17 +33,21 @@ _TIMEOUT = 600
 
 @dataclass(frozen=True)
 class Grant:
-    """What one access token may do: the org pks it may read/write and its scope short names."""
+    """What one access token may do: the org pks it may read/write, its scope short names and
+    the Caliper sensor / edApp IRIs registered to its client."""
 
     api_client_id: int
     home_org_id: int
     org_ids: frozenset[int]
     scopes: frozenset[str]
     environment: str
+    sensors: frozenset[str] = frozenset()
 
     def allows(self, *scopes: str) -> bool:
-        """True when the token holds any of ``scopes`` (``admin`` allows everything)."""
-        return "admin" in self.scopes or any(s in self.scopes for s in scopes)
+        """True when the token holds any of ``scopes``, itself or through the admin of that
+        scope's family (``admin`` for OneRoster, ``caliper.admin`` for Caliper; neither
+        implies the other family)."""
+        return any(s in self.scopes or scope_family_admin(s) in self.scopes for s in scopes)
 
 
 def org_tree_changed() -> None:
@@ -44,6 +56,21 @@ def org_tree_changed() -> None:
         cache.incr(_VERSION_KEY)
     except ValueError:
         cache.set(_VERSION_KEY, 2, None)
+
+
+def api_client_changed() -> None:
+    """Invalidate cached grants after a client's scopes, grants or sensors changed."""
+    # One version key serves both: client edits are rare, and a shared bump cannot miss a key.
+    org_tree_changed()
+
+
+def sensor_registered(*, iri: str, sensors: frozenset[str]) -> bool:
+    """True when ``iri`` is a registered sensor or lies under one (``prefix + "/"``)."""
+    if not iri:
+        return False
+    if iri in sensors:
+        return True
+    return any(iri.startswith(s.rstrip("/") + "/") for s in sensors)
 
 
 def expand_org_subtrees(*, root_ids: set[int]) -> frozenset[int]:
@@ -67,7 +94,7 @@ def _client_tenancy(application_id: int) -> dict[str, Any] | None:
         return data or None
     api_client = (
         ApiClient.objects.filter(application_id=application_id, is_active=True)
-        .prefetch_related("granted_orgs")
+        .prefetch_related("granted_orgs", "sensors")
         .first()
     )
     if api_client is None:
@@ -79,6 +106,8 @@ def _client_tenancy(application_id: int) -> dict[str, Any] | None:
         "home_org_id": api_client.organisation_id,
         "org_ids": expand_org_subtrees(root_ids=roots),
         "environment": api_client.environment,
+        "held_scopes": tuple(api_client.scopes.split()),
+        "sensors": frozenset(s.iri for s in api_client.sensors.all()),
     }
     cache.set(key, data, _TIMEOUT)
     return data
@@ -98,6 +127,9 @@ def client_grant(*, access_token: Any) -> Grant | None:
         api_client_id=data["api_client_id"],
         home_org_id=data["home_org_id"],
         org_ids=data["org_ids"],
-        scopes=frozenset(normalize_scopes(access_token.scope.split())),
+        # A token keeps only what its client still holds: a scope granted through the other
+        # family's admin, or removed from the client since the token was issued, is dropped.
+        scopes=scopes_effective(requested=access_token.scope.split(), held=data["held_scopes"]),
         environment=data["environment"],
+        sensors=data["sensors"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,15 +13,36 @@ from oauth2_provider.models import get_application_model
 from common.exceptions import InvalidData, NotFound
 from roster.models import Org
 from tenancy.choices import Environment
-from tenancy.models import ApiClient
+from tenancy.models import ApiClient, ApiClientSensor
 from tenancy.scopes import normalize_scope, scope_uri
+from tenancy.selectors import api_client_changed
 
-__all__ = ["CreatedClient", "api_client_create"]
+__all__ = ["CreatedClient", "api_client_create", "sensor_iri_validate"]
 
 UNKNOWN_SCOPE = "Unknown scope {scope!r}: use a 1EdTech scope URI or its short name"
 UNKNOWN_ORG = "Unknown org sourcedId {sourced_id!r}"
 NO_SCOPES = "At least one scope is required"
 BAD_ENV = "environment must be one of: staging, production"
+BAD_SENSOR = "Sensor {iri!r} must be an absolute http(s) IRI or URN without spaces"
+SENSOR_TOO_LONG = "Sensor {iri!r} is longer than {limit} characters"
+
+# An absolute IRI: a scheme, a colon and no whitespace; http(s) IRIs also need a host. The
+# registered IRI is a prefix: everything under it (``iri + "/"``) is the same app.
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+_HTTP_IRI = re.compile(r"^https?://[^/\s?#]+")
+_SENSOR_MAX = 2048
+
+
+def sensor_iri_validate(*, iri: str) -> str:
+    """``iri`` stripped, or InvalidData(field="sensor") when it is not an absolute IRI."""
+    value = iri.strip()
+    if len(value) > _SENSOR_MAX:
+        raise InvalidData(SENSOR_TOO_LONG.format(iri=value[:80], limit=_SENSOR_MAX), field="sensor")
+    if not _IRI.match(value) or (
+        value.lower().startswith(("http:", "https:")) and not _HTTP_IRI.match(value)
+    ):
+        raise InvalidData(BAD_SENSOR.format(iri=iri), field="sensor")
+    return value
 
 
 @dataclass(frozen=True)
@@ -40,11 +62,13 @@ def api_client_create(
     granted_org_sourced_ids: Sequence[str] = (),
     client_id: str | None = None,
     client_secret: str | None = None,
+    sensors: Sequence[str] = (),
 ) -> CreatedClient:
     """Create OAuth2 client credentials that belong to ``org_sourced_id`` in ``environment``.
 
-    The client is granted the subtrees of ``granted_org_sourced_ids`` (default: its own org)
-    and holds ``scopes`` (stored as v1p2 URIs).
+    The client is granted the subtrees of ``granted_org_sourced_ids`` (default: its own org),
+    holds ``scopes`` (stored as URIs) and may send Caliper envelopes from ``sensors`` (absolute
+    IRIs, each covering the IRIs under it).
     """
     if environment not in Environment.values:
         raise InvalidData(BAD_ENV, field="environment")
@@ -56,6 +80,7 @@ def api_client_create(
         if short is None:
             raise InvalidData(UNKNOWN_SCOPE.format(scope=scope), field="scope")
         names.append(short)
+    sensor_iris = list(dict.fromkeys(sensor_iri_validate(iri=iri) for iri in sensors))
     orgs = {}
     for sid in [org_sourced_id, *granted_org_sourced_ids]:
         org = Org.objects.filter(sourced_id=sid).first()
@@ -86,6 +111,10 @@ def api_client_create(
     api_client.save()
     granted = [orgs[s] for s in granted_org_sourced_ids] or [orgs[org_sourced_id]]
     api_client.granted_orgs.set(granted)
+    ApiClientSensor.objects.bulk_create(
+        [ApiClientSensor(api_client=api_client, iri=iri) for iri in sensor_iris]
+    )
+    transaction.on_commit(api_client_changed)
     return CreatedClient(
         api_client=api_client, client_id=application.client_id, client_secret=secret
     )

@@ -35,7 +35,9 @@ from roster.models import (
     User,
     UserRole,
 )
-from tenancy.scopes import ONEROSTER_SCOPES
+from tenancy.models import ApiClient, ApiClientSensor
+from tenancy.scopes import EVENTS_CREATE, EVENTS_READONLY, ONEROSTER_SCOPES, scope_uri
+from tenancy.selectors import api_client_changed
 from tenancy.services import api_client_create
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
     "DEMO_DISTRICT_ID",
+    "DEMO_SENSOR",
     "DemoCredentials",
     "DemoSummary",
     "demo_credentials_ensure",
@@ -56,6 +59,9 @@ DEMO_ADMIN_PASSWORD = "timeback-demo"
 DEMO_CLIENT_ID = "timeback-demo-client"
 DEMO_CLIENT_SECRET = "timeback-demo-secret-do-not-use-in-production"
 DEMO_CLIENT_NAME = "Demo district client"
+# The demo client also sends Caliper events, as the demo learning app registered to it.
+DEMO_SENSOR = "https://demo-app.timeback.local"
+DEMO_CALIPER_SCOPES = (EVENTS_CREATE, EVENTS_READONLY)
 
 DEMO_DISTRICT_ID = "demo-district"
 SOURCE_SYSTEM = "demo"
@@ -720,7 +726,9 @@ def _resource(
 @transaction.atomic
 def demo_credentials_ensure() -> DemoCredentials:
     """A superuser and an all-scopes API client for the demo district (fixed, demo-only
-    credentials). Existing ones are kept as they are."""
+    credentials), holding every OneRoster scope plus ``event.create`` and ``events.readonly``
+    with ``DEMO_SENSOR`` registered. Existing ones are kept; a demo client seeded before
+    Caliper existed gains the Caliper scopes and sensor."""
     login_model = get_user_model()
     admin_created = False
     if not login_model._default_manager.filter(username=DEMO_ADMIN_USERNAME).exists():
@@ -735,12 +743,15 @@ def demo_credentials_ensure() -> DemoCredentials:
         api_client_create(
             name=DEMO_CLIENT_NAME,
             org_sourced_id=DEMO_DISTRICT_ID,
-            scopes=list(ONEROSTER_SCOPES),
+            scopes=[*ONEROSTER_SCOPES, *DEMO_CALIPER_SCOPES],
             environment="staging",
             client_id=DEMO_CLIENT_ID,
             client_secret=DEMO_CLIENT_SECRET,
+            sensors=[DEMO_SENSOR],
         )
         client_created = True
+    else:
+        _demo_client_caliper_ensure()
     return DemoCredentials(
         admin_username=DEMO_ADMIN_USERNAME,
         admin_password=DEMO_ADMIN_PASSWORD,
@@ -749,3 +760,20 @@ def demo_credentials_ensure() -> DemoCredentials:
         client_secret=DEMO_CLIENT_SECRET,
         client_created=client_created,
     )
+
+
+def _demo_client_caliper_ensure() -> None:
+    """Add the Caliper scopes and the demo sensor to an existing demo client, if missing."""
+    api_client = ApiClient.objects.filter(application__client_id=DEMO_CLIENT_ID).first()
+    if api_client is None:
+        return
+    held = api_client.scopes.split()
+    missing = [scope_uri(n) for n in DEMO_CALIPER_SCOPES if scope_uri(n) not in held]
+    changed = False
+    if missing:
+        api_client.scopes = " ".join([*held, *missing])
+        api_client.save(update_fields=["scopes"])
+        changed = True
+    _, created = ApiClientSensor.objects.get_or_create(api_client=api_client, iri=DEMO_SENSOR)
+    if changed or created:
+        transaction.on_commit(api_client_changed)

@@ -3,10 +3,14 @@
 Runs inside a Python >= 3.12 virtualenv that has ``timeback-core`` installed (see
 ``scripts/compat_venv.sh``); it imports nothing from this project. It lists, gets, creates and
 updates users, orgs, courses, classes, enrollments, line items and results, checks what comes
-back, and exits non-zero with one line per failed check (plus the HTTP exchange behind it).
+back. Then its Caliper client sends ``send_time_spent`` and ``send_activity`` events for the
+rostered student, and its EduBridge client reads the derived facts back (activity, weekly
+facts, enrollment facts, highest grade mastered); the XP ledger and insights are read over
+plain HTTP. It exits non-zero with one line per failed check (plus the HTTP exchange behind it).
 
     .venv-compat/bin/python tests/compat/run_client.py --base-url http://127.0.0.1:8000 \\
-        --client-id ID --client-secret SECRET --district DISTRICT_SOURCED_ID --term TERM_ID
+        --client-id ID --client-secret SECRET --district DISTRICT_SOURCED_ID --term TERM_ID \\
+        --sensor SENSOR_IRI
 """
 
 from __future__ import annotations
@@ -17,10 +21,22 @@ import json
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from timeback_caliper import (
+    ActivityCompletedInput,
+    TimebackActivity,
+    TimebackActivityContext,
+    TimebackActivityMetric,
+    TimebackApp,
+    TimebackCourse,
+    TimebackUser,
+    TimeSpentInput,
+    TimeSpentMetric,
+)
 from timeback_common import NotFoundError
 from timeback_core import TimebackClient
 
@@ -449,6 +465,170 @@ async def run(args: argparse.Namespace) -> int:
         everything = await o.results.list_all(limit=50, max_items=100000)
         expect(result_id in [r.sourced_id for r in everything], "result missing from list_all")
 
+    # ---- learning events: Caliper in, EduBridge analytics / XP ledger / insights out ---------
+    # One activity of the student: 10 active minutes, then a perfect first attempt claiming
+    # 8 XP. The rules award min(8, 10 active minutes) × 1.25 = 10 XP. The events happen at
+    # 03:00 UTC on Wednesday 10 September 2025, which is still the 9th in Los Angeles.
+    base = args.base_url.rstrip("/")
+    event_time = "2025-09-10T03:00:00.000Z"
+    utc_day, la_day = "2025-09-10", "2025-09-09"
+    app_name = "Compat App"
+    activity_iri = f"{args.sensor}/activities/Math/g3/{p}-fractions"
+    actor = TimebackUser(
+        id=f"{base}/ims/oneroster/rostering/v1p2/users/{student_id}",
+        type="TimebackUser",
+        email=f"{student_id}@example.org",
+        role="student",
+    )
+    context = TimebackActivityContext(
+        id=activity_iri,
+        type="TimebackActivityContext",
+        subject="Math",
+        app=TimebackApp(name=app_name),
+        course=TimebackCourse(
+            id=f"{base}/ims/oneroster/rostering/v1p2/courses/{course_id}", name="CMATH3"
+        ),
+        activity=TimebackActivity(name="Fractions 1"),
+    )
+    sent: dict[str, str] = {}
+
+    async def wait_for(job_id: str | None) -> None:
+        if job_id:
+            await client.caliper.jobs.wait_for_completion(job_id, timeout=30, poll_interval=0.2)
+
+    async def caliper_send() -> None:
+        spent = await client.caliper.events.send_time_spent(
+            args.sensor,
+            TimeSpentInput(
+                id=f"urn:uuid:{uuid.uuid4()}",
+                actor=actor,
+                object=context,
+                metrics=[
+                    TimeSpentMetric(type="active", value=600),
+                    TimeSpentMetric(type="inactive", value=60),
+                    TimeSpentMetric(type="waste", value=30),
+                ],
+                event_time=event_time,
+            ),
+        )
+        sent["activity_event"] = f"urn:uuid:{uuid.uuid4()}"
+        done = await client.caliper.events.send_activity(
+            args.sensor,
+            ActivityCompletedInput(
+                id=sent["activity_event"],
+                actor=actor,
+                object=context,
+                metrics=[
+                    TimebackActivityMetric(type="totalQuestions", value=10),
+                    TimebackActivityMetric(type="correctQuestions", value=10),
+                    TimebackActivityMetric(type="xpEarned", value=8),
+                    TimebackActivityMetric(type="masteredUnits", value=1),
+                ],
+                attempt=1,
+                event_time=event_time,
+            ),
+        )
+        expect(bool(spent.job_id) and bool(done.job_id), f"job ids {spent!r} {done!r}")
+        await wait_for(spent.job_id)
+        await wait_for(done.job_id)
+
+    def expect_day(metrics: Any, where: str) -> None:
+        a, t = metrics.activity_metrics, metrics.time_spent_metrics
+        got = (a.xp_earned, a.total_questions, a.correct_questions, a.mastered_units)
+        expect(got == (10, 10, 10, 1), f"{where} activityMetrics {got!r}")
+        got_t = (t.active_seconds, t.inactive_seconds, t.waste_seconds)
+        expect(got_t == (600, 60, 30), f"{where} timeSpentMetrics {got_t!r}")
+        expect(metrics.apps == [app_name], f"{where} apps {metrics.apps!r}")
+
+    async def analytics_activity() -> None:
+        # The pipeline may still be catching up (a real worker): poll for a few seconds.
+        deadline = time.monotonic() + 15
+        while True:
+            activity = await client.edubridge.analytics.get_activity(
+                student_id=student_id, start_date="2025-09-07", end_date="2025-09-13"
+            )
+            if activity.facts or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        expect(list(activity.facts) == [utc_day], f"days {list(activity.facts)!r}")
+        expect_day(activity.facts[utc_day]["Math"], "facts")
+        by_app = activity.facts_by_app.get(utc_day, {}).get("Math", {}).get(app_name)
+        expect(by_app is not None, f"factsByApp {activity.facts_by_app!r}")
+        expect_day(by_app, "factsByApp")
+        by_email = await client.edubridge.analytics.get_activity(
+            email=f"{student_id}@example.org", start_date=utc_day, end_date=utc_day
+        )
+        expect(list(by_email.facts) == [utc_day], f"by email {list(by_email.facts)!r}")
+
+    async def analytics_activity_timezone() -> None:
+        activity = await client.edubridge.analytics.get_activity(
+            student_id=student_id,
+            start_date="2025-09-07",
+            end_date="2025-09-13",
+            timezone="America/Los_Angeles",
+        )
+        expect(list(activity.facts) == [la_day], f"local days {list(activity.facts)!r}")
+        expect_day(activity.facts[la_day]["Math"], "facts (Los Angeles)")
+
+    async def analytics_weekly() -> None:
+        facts = await client.edubridge.analytics.get_weekly_facts(
+            student_id=student_id, week_date=utc_day
+        )
+        kinds = sorted(f.event_type or "" for f in facts)
+        expect(kinds == ["ActivityEvent", "TimeSpentEvent"], f"event types {kinds!r}")
+        activity = next(f for f in facts if f.event_type == "ActivityEvent")
+        spent = next(f for f in facts if f.event_type == "TimeSpentEvent")
+        expect(activity.xp_earned == 10, f"xpEarned {activity.xp_earned!r}")
+        expect(activity.total_questions == 10, f"totalQuestions {activity.total_questions!r}")
+        expect(spent.active_seconds == "600", f"activeSeconds {spent.active_seconds!r}")
+        for fact in facts:
+            expect(fact.user_id == student_id, f"userId {fact.user_id!r}")
+            expect(fact.course_id == course_id, f"courseId {fact.course_id!r}")
+            expect(fact.enrollment_id == enr_student_id, f"enrollmentId {fact.enrollment_id!r}")
+            expect(fact.activity_id == activity_iri, f"activityId {fact.activity_id!r}")
+            expect((fact.date, fact.day_of_week) == (utc_day, 3), f"date {fact.date!r}")
+
+    async def analytics_enrollment() -> None:
+        facts = await client.edubridge.analytics.get_enrollment_facts(
+            enrollment_id=enr_student_id, start_date="2025-09-01", end_date="2025-09-30"
+        )
+        expect(facts.enrollment_id == enr_student_id, f"enrollmentId {facts.enrollment_id!r}")
+        expect(list(facts.facts) == [utc_day], f"days {list(facts.facts)!r}")
+        expect_day(facts.facts[utc_day]["Math"], "enrollment facts")
+
+    async def analytics_highest_grade() -> None:
+        mastered = await client.edubridge.analytics.get_highest_grade_mastered(student_id, "Math")
+        expect(mastered.student_id == student_id, f"studentId {mastered.student_id!r}")
+        overall = mastered.grades.highest_grade_overall
+        if grades:
+            expect(overall in ("3", "03"), f"highestGradeOverall {overall!r}")
+        none = await client.edubridge.analytics.get_highest_grade_mastered(student_id, "Science")
+        expect(none.grades.highest_grade_overall is None, f"Science {none.grades!r}")
+
+    async def xp_ledger_and_insights() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            token = await http.post(
+                "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=(args.client_id, args.client_secret),
+            )
+            token.raise_for_status()
+            auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            ledger = await http.get(f"/xp/1.0/users/{student_id}/entries", headers=auth)
+            expect(ledger.status_code == 200, f"XP ledger status {ledger.status_code}")
+            body = ledger.json()
+            expect(body["total"] == 1 and len(body["entries"]) == 1, f"XP ledger {body!r}")
+            entry = body["entries"][0]
+            expect(entry["value"] == 10, f"XP value {entry['value']!r}")
+            expect(entry["sourceEventId"] == sent["activity_event"], f"source {entry!r}")
+            expect(entry["applicationId"] == args.client_id, f"applicationId {entry!r}")
+            expect(entry["userId"] == student_id, f"userId {entry!r}")
+            insights = await http.get(f"/insights/1.0/users/{student_id}", headers=auth)
+            expect(insights.status_code == 200, f"insights status {insights.status_code}")
+            summary = insights.json()["insights"][0]
+            got = (summary["activeSeconds"], summary["totalSeconds"], summary["totalXpEarned"])
+            expect(got == (600, 690, 10), f"insights {summary!r}")
+
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("orgs: list", orgs_list),
         ("orgs: get district", orgs_get),
@@ -475,6 +655,13 @@ async def run(args: argparse.Namespace) -> int:
         ("results: create (POST)", results_create),
         ("results: update (PUT returns the result)", results_update),
         ("results: list with filter, list_all", results_list),
+        ("caliper: send_time_spent and send_activity for the student", caliper_send),
+        ("edubridge: get_activity (by studentId and by email)", analytics_activity),
+        ("edubridge: get_activity buckets days by timezone", analytics_activity_timezone),
+        ("edubridge: get_weekly_facts", analytics_weekly),
+        ("edubridge: get_enrollment_facts", analytics_enrollment),
+        ("edubridge: get_highest_grade_mastered", analytics_highest_grade),
+        ("xp ledger and insights over HTTP", xp_ledger_and_insights),
     ]
     try:
         for name, body in steps:
@@ -500,6 +687,9 @@ def main() -> int:
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--district", required=True, help="sourcedId of an existing district")
     parser.add_argument("--term", required=True, help="sourcedId of an existing term")
+    parser.add_argument(
+        "--sensor", required=True, help="Caliper sensor IRI registered to the client"
+    )
     parser.add_argument("--prefix", default="", help="sourcedId prefix of created rows")
     parser.add_argument("--only", action="append", default=[], help="run steps matching this")
     parser.add_argument(

@@ -3,6 +3,10 @@
 The client needs Python >= 3.12, so it runs in its own virtualenv (``scripts/compat_venv.sh``
 builds ``.venv-compat``); point ``TIMEBACK_COMPAT_PYTHON`` at that interpreter. Without one
 the test is skipped.
+
+Besides rostering and the gradebook, the client sends Caliper learning events for the student
+it rostered (from a sensor registered to its API client) and reads the analytics back; the
+live server processes them with the in-process (eager) pipeline.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from roster.models import AcademicSession, Org
-from tenancy.scopes import ONEROSTER_SCOPES
+from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES
 from tenancy.services import api_client_create
 
 pytestmark = pytest.mark.compat
@@ -25,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("run_client.py")
 CLIENT_ID = "compat-client"
 CLIENT_SECRET = "compat-secret-only-for-this-test"
+SENSOR = "https://compat-app.example.org/sensors/main"
 
 
 def _compat_python() -> str:
@@ -88,9 +93,10 @@ def test_official_client_round_trip(live_server: object) -> None:
     api_client_create(
         name="Official client check",
         org_sourced_id=district.sourced_id,
-        scopes=list(ONEROSTER_SCOPES),
+        scopes=[*ONEROSTER_SCOPES, *CALIPER_SCOPES],
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
+        sensors=[SENSOR],
     )
     command = [
         python,
@@ -107,6 +113,8 @@ def test_official_client_round_trip(live_server: object) -> None:
         "compat-term",
         "--prefix",
         "compat",
+        "--sensor",
+        SENSOR,
     ]
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=600, check=False, cwd=ROOT

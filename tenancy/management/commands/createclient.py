@@ -1,4 +1,5 @@
-"""python manage.py createclient NAME --org SOURCEDID --scope ... [--env] [--grant] [--json]"""
+"""python manage.py createclient NAME --org SOURCEDID --scope ... [--env] [--grant] [--sensor URL]
+[--json]"""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.exceptions import ApplicationError
-from tenancy.scopes import ONEROSTER_SCOPES
+from tenancy.scopes import KNOWN_SCOPES
 from tenancy.services import api_client_create
 
 
 class Command(BaseCommand):
-    help = "Create OAuth2 client credentials for an org, with 1EdTech scopes."
+    help = "Create OAuth2 client credentials for an org, with 1EdTech scopes and Caliper sensors."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             action="append",
             required=True,
             help="scope URI or short name (repeat, or space-separate); known: "
-            + ", ".join(ONEROSTER_SCOPES),
+            + ", ".join(KNOWN_SCOPES),
         )
         parser.add_argument("--env", default="staging", choices=["staging", "production"])
         parser.add_argument(
@@ -31,6 +32,14 @@ class Command(BaseCommand):
             action="append",
             default=[],
             help="sourcedId of an org whose subtree the client may use (default: --org)",
+        )
+        parser.add_argument(
+            "--sensor",
+            action="append",
+            default=[],
+            metavar="URL",
+            help="Caliper sensor / edApp IRI the client sends events from (repeat); IRIs "
+            "under it are covered too",
         )
         parser.add_argument("--client-id", default=None, help="fixed client_id (demo data)")
         parser.add_argument("--client-secret", default=None, help="fixed secret (demo data)")
@@ -47,6 +56,7 @@ class Command(BaseCommand):
                 granted_org_sourced_ids=options["grant"],
                 client_id=options["client_id"],
                 client_secret=options["client_secret"],
+                sensors=options["sensor"],
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.field}: {exc.message}") from exc

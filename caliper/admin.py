@@ -1,0 +1,79 @@
+"""Admin for the event store: read-only views of events, jobs and described entities. Events
+are evidence: they are never edited or deleted here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from caliper.models import CaliperEntity, CaliperEvent, IngestJob
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CaliperEvent)
+class CaliperEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "external_id",
+        "event_type",
+        "action",
+        "event_time",
+        "app_name",
+        "user",
+        "api_client",
+        "is_timeback",
+        "processed_at",
+    )
+    list_filter = (
+        "event_type",
+        "action",
+        "is_timeback",
+        ("processed_at", admin.EmptyFieldListFilter),
+        ("user", admin.EmptyFieldListFilter),
+        "api_client",
+        "subject",
+        "lane",
+    )
+    search_fields = ("=external_id", "=actor_iri", "=actor_email", "=object_iri", "app_name")
+    list_select_related = ("user", "api_client")
+    date_hierarchy = "event_time"
+    # The admin's changelist counts rows: on a large store an exact count is the slow part.
+    show_full_result_count = False
+    raw_id_fields = ("user", "job", "org_scope")
+
+
+@admin.register(IngestJob)
+class IngestJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "api_client",
+        "sensor",
+        "event_count",
+        "duplicate_count",
+        "entity_count",
+        "created_at",
+    )
+    list_filter = ("api_client",)
+    search_fields = ("=id", "sensor")
+    list_select_related = ("api_client",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(CaliperEntity)
+class CaliperEntityAdmin(ReadOnlyAdmin):
+    list_display = ("entity_iri", "entity_type", "api_client", "updated_at")
+    list_filter = ("entity_type", "api_client")
+    search_fields = ("=entity_iri",)
+    list_select_related = ("api_client",)

@@ -1,0 +1,504 @@
+"""Accept a Caliper envelope: validate it, check who sent it and about whom, and store its
+events and entities in one transaction, all or nothing.
+
+Per envelope the database sees a fixed number of statements whatever the number of events:
+one SELECT of the ids already stored, one SELECT matching the actors to roster users, then
+inside one transaction one INSERT of the job, one multi-row INSERT of the events and, when the
+envelope describes entities, one upsert of them. The learning pipeline is told which lanes have
+new work only after the commit; if that message is lost, its sweeper finds the events anyway
+(``processed_at IS NULL`` is the outbox).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from caliper.models import CaliperEntity, CaliperEvent, IngestJob
+from caliper.services.actors import ActorMatch, actor_keys, actors_match
+from caliper.services.extract import datetime_parse, text_clip, timeback_columns
+from caliper.validation import Problem, entity_id, envelope_validate, event_kind
+from common.exceptions import ApplicationError
+from tenancy.selectors import Grant, sensor_registered
+
+__all__ = [
+    "CaliperRejected",
+    "IngestResult",
+    "body_hash",
+    "canonical_json",
+    "events_ingest",
+    "lanes_enqueue",
+]
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------------
+# Rule codes and messages of the refusals decided here (validation has its own)
+# ---------------------------------------------------------------------------------------------
+
+RULE_MAX_ITEMS = "max-items"
+RULE_SENSOR = "sensor-not-registered"
+RULE_ACTOR_OUTSIDE_GRANT = "actor-outside-grant"
+RULE_ID_CONFLICT = "id-conflict"
+RULE_MAX_LENGTH = "max-length"
+RULE_RANGE = "range"
+
+MSG_REJECTED = "The envelope was refused; nothing was stored"
+MSG_INVALID = "The envelope is not valid Caliper 1.2; nothing was stored"
+MSG_TOO_MANY = "data: holds {count} items, more than the limit of {limit} per envelope"
+MSG_SENSOR = (
+    "sensor: '{value}' is not a sensor registered to this client (register it with "
+    "createclient --sensor or in the admin)"
+)
+MSG_ED_APP = "{field}: '{value}' is not an app registered to this client"
+MSG_ACTOR_OUTSIDE = "{field}: the actor is a user outside this client's grant"
+MSG_ID_CONFLICT = "{field}: event '{value}' was accepted before with a different body"
+MSG_ID_CONFLICT_BATCH = (
+    "{field}: event '{value}' appears twice in the envelope with different bodies"
+)
+MSG_TOO_LONG = "{field}: is longer than {limit} characters"
+MSG_SECONDS_SUM = "{field}: the '{metric}' items add up to more than 86,400 seconds"
+
+_IRI_MAX = 2048
+_EMAIL_MAX = 320
+_TERM_MAX = 64
+
+
+class CaliperRejected(ApplicationError):
+    """An envelope refused as a whole; ``problems`` name the index, field and rule of each
+    reason. ``status_code`` is the HTTP status it answers with."""
+
+    def __init__(self, message: str, *, problems: list[Problem], status_code: int) -> None:
+        first = problems[0] if problems else None
+        super().__init__(message, field=first.field if first else None)
+        self.problems = problems
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """An accepted envelope: its job (None for a dry run), how many events were stored, how
+    many were resends of events stored before, and how many entities were described."""
+
+    job_id: uuid.UUID | None
+    accepted: int
+    duplicates: int
+    entities: int
+
+
+def canonical_json(item: dict[str, Any]) -> str:
+    """The canonical JSON text of ``item``: sorted keys, compact separators, UTF-8 as is."""
+    return json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def body_hash(item: dict[str, Any]) -> str:
+    """SHA-256 hex of the canonical JSON of ``item`` (sorted keys, compact separators)."""
+    return hashlib.sha256(canonical_json(item).encode("utf-8")).hexdigest()
+
+
+def lanes_enqueue(*, lanes: Iterable[int]) -> None:
+    """Tell the learning pipeline that ``lanes`` have new events. Broker or import errors are
+    logged, never raised: the events are committed and the sweeper will pick them up."""
+    try:
+        from mastery.services import learning_events_enqueue
+
+        learning_events_enqueue(lanes=sorted(set(lanes)))
+    except Exception:
+        logger.exception("Could not enqueue learning-event processing; the sweeper will")
+
+
+def _reject(problems: list[Problem], status: int, message: str = MSG_REJECTED) -> CaliperRejected:
+    return CaliperRejected(message, problems=problems, status_code=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# The service
+# ---------------------------------------------------------------------------------------------
+
+
+def events_ingest(*, grant: Grant, payload: object, dry_run: bool = False) -> IngestResult:
+    """Store the envelope ``payload`` sent under ``grant``, or refuse it whole.
+
+    Raises ``CaliperRejected`` (nothing stored) with status 413 when ``data`` holds more than
+    ``CALIPER_MAX_EVENTS_PER_ENVELOPE`` items, 400/422 when it is not valid Caliper 1.2, 403
+    when its sensor or an event's edApp is not registered to the client or an actor is a user
+    outside the grant, 409 when an event id was stored before with a different body. A resend
+    of a stored event is a no-op counted in ``duplicates``. With ``dry_run`` every check runs
+    (including the database ones) and nothing is written.
+    """
+    try:
+        return _ingest(grant=grant, payload=payload, dry_run=dry_run)
+    except IntegrityError:
+        # Another request stored one of these ids between our SELECT and our INSERT: the
+        # transaction rolled back, and a second pass sees those rows (duplicate or 409).
+        return _ingest(grant=grant, payload=payload, dry_run=dry_run)
+
+
+def _ingest(*, grant: Grant, payload: object, dry_run: bool) -> IngestResult:
+    limit = settings.CALIPER_MAX_EVENTS_PER_ENVELOPE
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if isinstance(data, list) and len(data) > limit:
+        raise _reject(
+            [
+                Problem(
+                    None,
+                    "data",
+                    RULE_MAX_ITEMS,
+                    MSG_TOO_MANY.format(count=len(data), limit=limit),
+                    413,
+                )
+            ],
+            413,
+        )
+    problems = envelope_validate(payload=payload)
+    if problems:
+        raise _reject(problems, min(p.status for p in problems), MSG_INVALID)
+    assert isinstance(payload, dict) and isinstance(data, list)  # the validator promised it
+
+    sensors = grant.sensors
+    sensor: str = payload["sensor"]
+    if len(sensor) > _IRI_MAX:
+        message = MSG_TOO_LONG.format(field="sensor", limit=_IRI_MAX)
+        raise _reject([Problem(None, "sensor", RULE_MAX_LENGTH, message)], 400)
+    if not sensor_registered(iri=sensor, sensors=sensors):
+        raise _reject(
+            [Problem(None, "sensor", RULE_SENSOR, MSG_SENSOR.format(value=sensor[:200]), 403)],
+            403,
+        )
+    send_time = datetime_parse(payload["sendTime"])
+
+    # ---- one pass over the items: what to check, what to look up -------------------------
+    events: list[tuple[int, dict[str, Any], str, str, str, str, str]] = []
+    entities: dict[str, dict[str, Any]] = {}
+    seen: dict[str, tuple[int, str]] = {}
+    duplicates = 0
+    denied: list[Problem] = []
+    invalid: list[Problem] = []
+    conflicts: list[Problem] = []
+    sids: set[str] = set()
+    emails: set[str] = set()
+    for index, item in enumerate(data):
+        if event_kind(item) == "entity":
+            iri = entity_id(item)
+            if len(iri) > _IRI_MAX:
+                field = f"data[{index}].id"
+                invalid.append(
+                    Problem(
+                        index,
+                        field,
+                        RULE_MAX_LENGTH,
+                        MSG_TOO_LONG.format(field=field, limit=_IRI_MAX),
+                    )
+                )
+            entities[iri] = item
+            continue
+        ed_app = entity_id(item.get("edApp"))
+        if ed_app and not sensor_registered(iri=ed_app, sensors=sensors):
+            field = f"data[{index}].edApp"
+            denied.append(
+                Problem(
+                    index, field, RULE_SENSOR, MSG_ED_APP.format(field=field, value=ed_app[:200])
+                )
+            )
+            continue
+        external_id: str = item["id"]
+        text = canonical_json(item)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        previous = seen.get(external_id)
+        if previous is not None:
+            if previous[1] == digest:
+                duplicates += 1
+            else:
+                field = f"data[{index}].id"
+                conflicts.append(
+                    Problem(
+                        index,
+                        field,
+                        RULE_ID_CONFLICT,
+                        MSG_ID_CONFLICT_BATCH.format(field=field, value=external_id),
+                        409,
+                    )
+                )
+            continue
+        seen[external_id] = (index, digest)
+        sourced_id, email = actor_keys(item["actor"])
+        if sourced_id:
+            sids.add(sourced_id)
+        if email:
+            emails.add(email)
+        for key, value in (
+            ("actor", item["actor"]),
+            ("object", item["object"]),
+            ("edApp", ed_app),
+        ):
+            if len(entity_id(value)) > _IRI_MAX:
+                field = f"data[{index}].{key}"
+                invalid.append(
+                    Problem(
+                        index,
+                        field,
+                        RULE_MAX_LENGTH,
+                        MSG_TOO_LONG.format(field=field, limit=_IRI_MAX),
+                    )
+                )
+        events.append((index, item, external_id, digest, text, sourced_id, email))
+    if denied:
+        raise _reject(denied, 403)
+    if invalid:
+        raise _reject(invalid, 400)
+
+    # ---- the two lookups ------------------------------------------------------------------
+    stored = _stored_events(external_ids=list(seen)) if seen else {}
+    matches = actors_match(sourced_ids=sids, emails=emails, org_ids=grant.org_ids)
+
+    lanes_count = settings.CALIPER_PROCESSING_LANES
+    home_org = grant.home_org_id
+    client_id = grant.api_client_id
+    now = timezone.now()
+    rows: list[dict[str, Any]] = []
+    lanes: set[int] = set()
+    for index, item, external_id, digest, text, sourced_id, email in events:
+        before = stored.get(external_id)
+        if before is not None:
+            if before == (digest, client_id):
+                duplicates += 1
+            else:
+                field = f"data[{index}].id"
+                conflicts.append(
+                    Problem(
+                        index,
+                        field,
+                        RULE_ID_CONFLICT,
+                        MSG_ID_CONFLICT.format(field=field, value=external_id),
+                        409,
+                    )
+                )
+            continue
+        match: ActorMatch | None = matches.resolve(sourced_id, email)
+        if match is not None and not match.in_grant:
+            field = f"data[{index}].actor"
+            denied.append(
+                Problem(
+                    index,
+                    field,
+                    RULE_ACTOR_OUTSIDE_GRANT,
+                    MSG_ACTOR_OUTSIDE.format(field=field),
+                    403,
+                )
+            )
+            continue
+        columns = timeback_columns(item)
+        if columns.over_limit:
+            field = f"data[{index}].generated.items"
+            metric = columns.over_limit.removesuffix("_seconds").replace("_", "-")
+            invalid.append(
+                Problem(
+                    index, field, RULE_RANGE, MSG_SECONDS_SUM.format(field=field, metric=metric)
+                )
+            )
+            continue
+        if denied or conflicts or invalid:
+            continue  # refused anyway: build no more rows
+        actor = item["actor"]
+        obj = item["object"]
+        user_id = match.user_id if match is not None else None
+        lane = user_id % lanes_count if user_id is not None else 0
+        lanes.add(lane)
+        rows.append(
+            {
+                "created_at": now,
+                "external_id": external_id,
+                "body_hash": digest,
+                "api_client_id": client_id,
+                "org_scope_id": match.org_scope_id if match is not None else home_org,
+                "lane": lane,
+                "sensor": sensor,
+                "send_time": send_time,
+                "event_type": text_clip(item["type"], _TERM_MAX),
+                "profile": text_clip(item.get("profile"), _TERM_MAX),
+                "action": text_clip(item["action"], _TERM_MAX),
+                "event_time": datetime_parse(item["eventTime"]),
+                "actor_iri": entity_id(actor),
+                "actor_email": text_clip(email, _EMAIL_MAX),
+                "user_id": user_id,
+                "object_iri": entity_id(obj),
+                "object_type": (
+                    text_clip(obj.get("type"), _TERM_MAX) if isinstance(obj, dict) else ""
+                ),
+                "ed_app": entity_id(item.get("edApp")),
+                # The canonical text is the payload: JSON storage does not keep key order
+                # anyway, and it spares a second serialisation.
+                "payload": _Json(text, item),
+                "is_timeback": columns.is_timeback,
+                "subject": columns.subject,
+                "app_name": columns.app_name,
+                "course_iri": columns.course_iri,
+                "course_name": columns.course_name,
+                "activity_name": columns.activity_name,
+                "attempt": columns.attempt,
+                "xp_earned": columns.xp_earned,
+                "total_questions": columns.total_questions,
+                "correct_questions": columns.correct_questions,
+                "mastered_units": columns.mastered_units,
+                "active_seconds": columns.active_seconds,
+                "inactive_seconds": columns.inactive_seconds,
+                "waste_seconds": columns.waste_seconds,
+                "unknown_seconds": columns.unknown_seconds,
+                "anti_pattern_seconds": columns.anti_pattern_seconds,
+                "missing_fields": columns.missing_fields or [],
+            }
+        )
+    if denied:
+        raise _reject(denied, 403)
+    if conflicts:
+        raise _reject(conflicts, 409)
+    if invalid:
+        raise _reject(invalid, 400)
+
+    if dry_run:
+        return IngestResult(
+            job_id=None, accepted=len(rows), duplicates=duplicates, entities=len(entities)
+        )
+    job_id = _store(
+        grant=grant,
+        sensor=sensor,
+        send_time=send_time,
+        rows=rows,
+        entities=entities,
+        duplicates=duplicates,
+    )
+    if lanes:
+        transaction.on_commit(lambda: lanes_enqueue(lanes=lanes))
+    return IngestResult(
+        job_id=job_id, accepted=len(rows), duplicates=duplicates, entities=len(entities)
+    )
+
+
+def _stored_events(*, external_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """Event id → (body hash, client pk) of the given ids already stored."""
+    rows = CaliperEvent.objects.filter(external_id__in=external_ids).values_list(
+        "external_id", "body_hash", "api_client_id"
+    )
+    return {external_id: (digest, client_id) for external_id, digest, client_id in rows}
+
+
+def _store(
+    *,
+    grant: Grant,
+    sensor: str,
+    send_time: datetime,
+    rows: list[dict[str, Any]],
+    entities: dict[str, dict[str, Any]],
+    duplicates: int,
+) -> uuid.UUID:
+    # durable: a 2xx must mean committed, so this can never be a savepoint of a caller's
+    # transaction that might still roll back.
+    with transaction.atomic(durable=True):
+        job = IngestJob.objects.create(
+            api_client_id=grant.api_client_id,
+            sensor=sensor,
+            send_time=send_time,
+            event_count=len(rows),
+            entity_count=len(entities),
+            duplicate_count=duplicates,
+        )
+        if rows:
+            for row in rows:
+                row["job_id"] = job.pk
+            _events_insert(rows)
+        if entities:
+            CaliperEntity.objects.bulk_create(
+                [
+                    CaliperEntity(
+                        api_client_id=grant.api_client_id,
+                        org_scope_id=grant.home_org_id,
+                        entity_iri=iri,
+                        entity_type=text_clip(item.get("type"), _TERM_MAX),
+                        payload=item,
+                        job_id=job.pk,
+                    )
+                    for iri, item in entities.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["api_client", "entity_iri"],
+                update_fields=["entity_type", "payload", "job", "updated_at"],
+            )
+    return job.pk
+
+
+# ---------------------------------------------------------------------------------------------
+# The events INSERT
+# ---------------------------------------------------------------------------------------------
+
+
+class _Json:
+    """A JSON value with its text already serialised (COPY writes the text as is)."""
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, text: str, value: Any) -> None:
+        self.text = text
+        self.value = value
+
+
+@functools.cache
+def _event_columns() -> list[tuple[str, Any, bool]]:
+    """(column, default, is JSON) of every column the COPY writes, in field order. Columns
+    the ingest does not set (e.g. ``processed_at``) get their field default."""
+    return [
+        (f.column or f.attname, f.get_default(), f.get_internal_type() == "JSONField")
+        for f in CaliperEvent._meta.concrete_fields
+        if not f.primary_key
+    ]
+
+
+def _events_insert(rows: list[dict[str, Any]]) -> None:
+    """Insert the events in one statement.
+
+    PostgreSQL gets a COPY: a multi-row INSERT built by the ORM (model instances, per-value
+    adaptation, UNNEST arrays quoted in Python) costs several times the database's own work
+    at 100 events per request; COPY streams the tuples through the driver's C adapters. A
+    unique violation (another request stored the same id meanwhile) surfaces as
+    ``IntegrityError`` like the ORM's. Other databases use ``bulk_create``.
+    """
+    if connection.vendor != "postgresql":
+        for row in rows:
+            row["payload"] = row["payload"].value
+        CaliperEvent.objects.bulk_create([CaliperEvent(**row) for row in rows])
+        return
+    columns = _event_columns()
+    sql = 'COPY "{table}" ({columns}) FROM STDIN'.format(
+        table=CaliperEvent._meta.db_table,
+        columns=", ".join(f'"{name}"' for name, _, _ in columns),
+    )
+    started = time.monotonic()
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            values = []
+            for name, default, is_json in columns:
+                value = row.get(name, default)
+                if is_json:
+                    value = value.text if isinstance(value, _Json) else json.dumps(value)
+                values.append(value)
+            copy.write_row(values)
+    if connection.queries_logged:
+        # COPY bypasses the debug cursor; log it so query counts and the toolbar see it.
+        connection.queries_log.append(
+            {"sql": f"{sql} ({len(rows)} rows)", "time": f"{time.monotonic() - started:.3f}"}
+        )

@@ -1,0 +1,143 @@
+"""Mastery tasks and queueing: after-commit enqueue, broker failures, coalescing, the
+sweeper and the beat schedule. Celery runs eagerly here; the real worker and Redis are
+exercised in tests/integration/test_event_worker_crash.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from kombu.exceptions import OperationalError as BrokerError
+
+from caliper.models import CaliperEvent
+from mastery import tasks
+from mastery.models import ActivityOutcome, AppDailyRollup, RollupDirtyKey
+from mastery.services import learning_events_enqueue, learning_events_sweep, learning_lanes_pending
+from tests.mastery.factories import Scene, caliper_event, make_scene
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene(db: None) -> Scene:
+    return make_scene()
+
+
+def _activity(scene: Scene) -> int:
+    s = scene.student
+    caliper_event(client=scene.api_client, user=s, kind="time", active=600)
+    caliper_event(client=scene.api_client, user=s, xp=5, total=4, correct=4)
+    return s.pk % settings.CALIPER_PROCESSING_LANES
+
+
+def test_enqueue_after_commit_processes_the_lane_and_its_rollups(
+    scene: Scene, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    lane = _activity(scene)
+    with django_capture_on_commit_callbacks(execute=True):
+        learning_events_enqueue(lanes=[lane, lane])
+        assert not ActivityOutcome.objects.exists()  # nothing before the commit
+    assert ActivityOutcome.objects.get().xp_awarded == 6.25
+    assert not CaliperEvent.objects.filter(processed_at__isnull=True).exists()
+    assert AppDailyRollup.objects.get().xp == 6.25  # the rollup task ran after processing
+    assert not RollupDirtyKey.objects.exists()
+
+
+def test_a_broker_error_is_logged_not_raised(
+    scene: Scene, caplog: pytest.LogCaptureFixture, django_capture_on_commit_callbacks: Any
+) -> None:
+    lane = _activity(scene)
+    with (
+        mock.patch.object(
+            tasks.learning_events_process_task, "apply_async", side_effect=BrokerError("down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    assert "sweeper will pick it up" in caplog.text
+    assert learning_lanes_pending() == [lane]
+    # The failed send did not leave the lane marked as queued: the next enqueue sends.
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    send.assert_called_once_with(args=(lane,), retry=False)
+
+
+def test_enqueues_are_coalesced_until_the_task_starts(
+    scene: Scene, django_capture_on_commit_callbacks: Any
+) -> None:
+    with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            learning_events_enqueue(lanes=[0, 1])
+        with django_capture_on_commit_callbacks(execute=True):
+            learning_events_enqueue(lanes=[0, 1])
+        assert send.call_count == 2
+    tasks.learning_events_process_task.run(0)  # the task clears its flag as it starts
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[0, 1])
+    send.assert_called_once_with(args=(0,), retry=False)
+
+
+def test_the_process_task_returns_the_events_processed(scene: Scene) -> None:
+    lane = _activity(scene)
+    assert tasks.learning_events_process_task.run(lane) == 2
+    assert tasks.learning_events_process_task.run(lane) == 0
+
+
+def test_the_rollup_task_drains_the_queue(scene: Scene) -> None:
+    lane = _activity(scene)
+    with mock.patch.object(tasks.rollups_refresh_task, "apply_async"):
+        tasks.learning_events_process_task.run(lane)
+    assert RollupDirtyKey.objects.count() == 1
+    assert tasks.rollups_refresh_task.run() == 1
+    assert not RollupDirtyKey.objects.exists()
+
+
+def test_the_sweeper_resends_lanes_with_pending_events_and_waiting_rollups(
+    scene: Scene,
+) -> None:
+    lane = _activity(scene)
+    RollupDirtyKey.objects.create(api_client=scene.api_client, day="2025-03-01")
+    cache.set(f"mastery:lane-queued:{lane}", "1")  # believed queued, but the message is lost
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        mock.patch.object(tasks.rollups_refresh_task, "apply_async") as refresh,
+    ):
+        assert tasks.learning_events_sweep_task.run() == [lane]
+    send.assert_called_once_with(args=(lane,), retry=False)
+    refresh.assert_called_once()
+
+
+def test_the_sweeper_finds_lanes_beyond_the_setting(scene: Scene) -> None:
+    event = caliper_event(client=scene.api_client, user=scene.student, kind="time", active=5)
+    CaliperEvent.objects.filter(pk=event.pk).update(lane=7)  # lanes were lowered since
+    assert learning_lanes_pending() == [7]
+
+
+def test_sweeps_do_not_overlap(scene: Scene) -> None:
+    _activity(scene)
+    cache.add("lock:mastery:sweep", "1")
+    with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
+        assert learning_events_sweep() == []
+    send.assert_not_called()
+
+
+def test_routes_and_the_beat_schedule() -> None:
+    routes = settings.CELERY_TASK_ROUTES
+    assert routes["mastery.tasks.learning_events_process_task"] == {"queue": "ingest"}
+    assert routes["mastery.tasks.rollups_refresh_task"] == {"queue": "rollup"}
+    sweep = settings.CELERY_BEAT_SCHEDULE["mastery-learning-events-sweep"]
+    assert sweep["task"] == "mastery.tasks.learning_events_sweep_task"
+    assert 5 <= float(sweep["schedule"]) <= 10  # type: ignore[arg-type]
+    for task in (tasks.learning_events_process_task, tasks.rollups_refresh_task):
+        assert task.acks_late
+        assert task.max_retries == 3
