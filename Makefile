@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run dev install test lint format typecheck migrations-check pytest worker beat \
-        bench-roster compat-venv compat clean
+        bench-roster bench-events compat-venv compat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ beat: install
 ## bench-roster: 200k users / 1M enrollments import vs raw COPY, and API page latency (PostgreSQL)
 bench-roster: install
 	$(PY) bench/roster_bench.py
+
+## bench-events: Caliper ingest (2 gunicorn workers) and the Celery pipeline on PostgreSQL +
+## Redis: accepted/processed events/s, event-to-rollup delay, single POST latency, raw COPY.
+## Refreshes the figures in docs/benchmarks.md; BENCH_EVENTS_ARGS="--duration 120" etc.
+BENCH_EVENTS_ARGS ?=
+bench-events: install
+	$(PY) bench/events.py --write-docs $(BENCH_EVENTS_ARGS)
 
 ## compat-venv: a Python >= 3.12 virtualenv with the official client (timeback-core)
 compat-venv:
