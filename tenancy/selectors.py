@@ -4,10 +4,21 @@ registered Caliper sensors).
 Expanding a client's granted org subtrees costs one query per tree level, so the expansion is
 cached; ``org_tree_changed()`` bumps a version key whenever orgs change through services, which
 invalidates every cached expansion at once.
+
+A validated bearer token is cached too (``access_token_cached``), keyed by the SHA-256 of the
+token (what the token table stores, never the token itself), for at most
+``TOKEN_CACHE_SECONDS`` and never past its expiry. The entry carries the client's grant
+stamped with the version key, so an API request costs one cache round trip (version + entry)
+and no query for authentication and grant. Deactivating a client or changing its grant bumps
+the version (effective at once); revoking a token through ``/oauth2/revoke_token`` forgets
+its entry (``access_token_forget``); deleting a token row by other means (the admin) leaves it
+usable for at most ``TOKEN_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +29,12 @@ from tenancy.models import ApiClient
 from tenancy.scopes import scope_family_admin, scopes_effective
 
 __all__ = [
+    "TOKEN_CACHE_SECONDS",
+    "CachedAccessToken",
     "Grant",
+    "access_token_cached",
+    "access_token_forget",
+    "access_token_remember",
     "api_client_changed",
     "client_grant",
     "expand_org_subtrees",
@@ -28,7 +44,11 @@ __all__ = [
 
 _VERSION_KEY = "tenancy:org-tree-version"
 _GRANT_KEY = "tenancy:grant:{application_id}:v{version}"
+_TOKEN_KEY = "tenancy:token:{checksum}"
 _TIMEOUT = 600
+# How long a validated token is trusted without looking at the token table: the longest a
+# token deleted outside the revoke endpoint keeps working.
+TOKEN_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,9 @@ def expand_org_subtrees(*, root_ids: set[int]) -> frozenset[int]:
     return frozenset(seen)
 
 
-def _client_tenancy(application_id: int) -> dict[str, Any] | None:
-    version = cache.get_or_set(_VERSION_KEY, 1, None)
+def _client_tenancy(application_id: int, version: Any = None) -> dict[str, Any] | None:
+    if version is None:
+        version = cache.get_or_set(_VERSION_KEY, 1, None)
     key = _GRANT_KEY.format(application_id=application_id, version=version)
     data = cache.get(key)
     if data is not None:
@@ -113,6 +134,107 @@ def _client_tenancy(application_id: int) -> dict[str, Any] | None:
     return data
 
 
+# ---------------------------------------------------------------------------------------------
+# Validated bearer tokens
+# ---------------------------------------------------------------------------------------------
+
+
+def _token_checksum(token: str) -> str:
+    # The same digest the token table stores: a cache dump never holds a usable token.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class CachedAccessToken:
+    """What the API needs of a validated client-credentials token: its client application,
+    scopes and expiry (epoch seconds), plus the client's tenancy as of version ``stamped`` and
+    the version key read with it (``current``)."""
+
+    checksum: str
+    application_id: int
+    scope: str
+    expires: float
+    trusted_until: float
+    tenancy: dict[str, Any] | None = None
+    stamped: Any = None
+    current: Any = None
+
+    user = None
+
+    def is_valid(self, scopes: Any = None) -> bool:
+        """True until the token expires (scopes are checked through the grant)."""
+        return time.time() < self.expires
+
+
+def access_token_cached(*, token: str) -> CachedAccessToken | None:
+    """The cached validation of bearer ``token``, or None (never validated, expired,
+    forgotten, or trusted longer than ``TOKEN_CACHE_SECONDS`` ago). One cache round trip."""
+    key = _TOKEN_KEY.format(checksum=_token_checksum(token))
+    found = cache.get_many([_VERSION_KEY, key])
+    entry = found.get(key)
+    if not isinstance(entry, CachedAccessToken):
+        return None
+    now = time.time()
+    if now >= entry.expires or now >= entry.trusted_until:
+        return None
+    entry.current = found.get(_VERSION_KEY)
+    return entry
+
+
+def access_token_remember(*, token: str, access_token: Any) -> None:
+    """Cache the validation of ``token`` (a valid token row of the token table) for at most
+    ``TOKEN_CACHE_SECONDS`` and never past its expiry. Tokens tied to a user or restricted to
+    a resource are not cached: their checks need the row every time."""
+    if access_token.user_id is not None or getattr(access_token, "resource", None):
+        return
+    if access_token.application_id is None or access_token.expires is None:
+        return
+    now = time.time()
+    entry = CachedAccessToken(
+        checksum=_token_checksum(token),
+        application_id=access_token.application_id,
+        scope=access_token.scope or "",
+        expires=access_token.expires.timestamp(),
+        trusted_until=now + TOKEN_CACHE_SECONDS,
+    )
+    _token_store(entry, now)
+
+
+def _token_store(entry: CachedAccessToken, now: float) -> None:
+    timeout = min(entry.expires, entry.trusted_until) - now
+    if timeout >= 1:
+        stored = CachedAccessToken(
+            checksum=entry.checksum,
+            application_id=entry.application_id,
+            scope=entry.scope,
+            expires=entry.expires,
+            trusted_until=entry.trusted_until,
+            tenancy=entry.tenancy,
+            stamped=entry.stamped,
+        )
+        cache.set(_TOKEN_KEY.format(checksum=entry.checksum), stored, int(timeout))
+
+
+def access_token_forget(*, token: str) -> None:
+    """Drop the cached validation of ``token`` (call when it is revoked)."""
+    cache.delete(_TOKEN_KEY.format(checksum=_token_checksum(token)))
+
+
+def _token_tenancy(access_token: CachedAccessToken) -> dict[str, Any] | None:
+    """The client tenancy of a cached token: the copy stamped into its entry when the version
+    key has not moved since, else a fresh one, stamped back into the entry."""
+    if access_token.stamped is not None and access_token.stamped == access_token.current:
+        return access_token.tenancy or None
+    version = access_token.current
+    if version is None:
+        version = cache.get_or_set(_VERSION_KEY, 1, None)
+    data = _client_tenancy(access_token.application_id, version)
+    access_token.tenancy = data or {}
+    access_token.stamped = version
+    _token_store(access_token, time.time())
+    return data
+
+
 def client_grant(*, access_token: Any) -> Grant | None:
     """The grant of a valid access token, or None when it has no active API client."""
     if access_token is None or not access_token.is_valid():
@@ -120,7 +242,10 @@ def client_grant(*, access_token: Any) -> Grant | None:
     application_id = access_token.application_id
     if application_id is None:
         return None
-    data = _client_tenancy(application_id)
+    if isinstance(access_token, CachedAccessToken):
+        data = _token_tenancy(access_token)
+    else:
+        data = _client_tenancy(application_id)
     if data is None:
         return None
     return Grant(

@@ -31,6 +31,7 @@ from caliper.selectors import event_get, event_list, job_status
 from caliper.services import CaliperRejected, events_ingest
 from caliper.validation import CALIPER_CONTEXT, Problem
 from common.exceptions import ApplicationError
+from tenancy.oauth import CachedOAuth2Authentication
 from tenancy.permissions import HasOneRosterScope
 from tenancy.scopes import CALIPER_ADMIN, EVENTS_CREATE, EVENTS_READONLY
 
@@ -115,6 +116,8 @@ class UnparsedBody(BaseParser):
 class CaliperView(APIView):
     """Shared plumbing: bearer token with Caliper scopes, Caliper error shape, raw body."""
 
+    # Apps post events all day with the same token: validate it once a minute, not per POST.
+    authentication_classes = [CachedOAuth2Authentication]
     permission_classes = [HasOneRosterScope]
     parser_classes = [UnparsedBody]
     read_scopes: tuple[str, ...] = READ_SCOPES

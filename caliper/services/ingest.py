@@ -2,11 +2,16 @@
 events and entities in one transaction, all or nothing.
 
 Per envelope the database sees a fixed number of statements whatever the number of events:
-one SELECT of the ids already stored, one SELECT matching the actors to roster users, then
-inside one transaction one INSERT of the job, one multi-row INSERT of the events and, when the
-envelope describes entities, one upsert of them. The learning pipeline is told which lanes have
-new work only after the commit; if that message is lost, its sweeper finds the events anyway
+one SELECT matching the actors to roster users, then inside one transaction one INSERT of the
+job, one COPY (PostgreSQL; a multi-row INSERT elsewhere) of the events and, when the envelope
+describes entities, one upsert of them. The learning pipeline is told which lanes have new
+work only after the commit; if that message is lost, its sweeper finds the events anyway
 (``processed_at IS NULL`` is the outbox).
+
+Ids stored before are not looked up first: the unique event id refuses them in the write,
+which then rolls back whole, and a second pass that does look them up answers the resend
+(a no-op counted in ``duplicates``) or the conflict (409). Resends are rare; one SELECT per
+envelope is not. A dry run (``/validate``) always looks them up.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import functools
 import hashlib
 import json
 import logging
+import operator
 import time
 import uuid
 from collections.abc import Iterable
@@ -98,9 +104,13 @@ class IngestResult:
     entities: int
 
 
+# One encoder for every event: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(item: dict[str, Any]) -> str:
     """The canonical JSON text of ``item``: sorted keys, compact separators, UTF-8 as is."""
-    return json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(item)
 
 
 def body_hash(item: dict[str, Any]) -> str:
@@ -117,6 +127,12 @@ def lanes_enqueue(*, lanes: Iterable[int]) -> None:
         learning_events_enqueue(lanes=sorted(set(lanes)))
     except Exception:
         logger.exception("Could not enqueue learning-event processing; the sweeper will")
+
+
+class _LookupNeeded(Exception):
+    """A pass without the stored-ids lookup would refuse an event that may have been stored
+    before: a resend is a no-op and must not be refused (nor refused for another reason than
+    a conflict), so only a pass that knows the stored ids may decide."""
 
 
 def _reject(problems: list[Problem], status: int, message: str = MSG_REJECTED) -> CaliperRejected:
@@ -139,14 +155,17 @@ def events_ingest(*, grant: Grant, payload: object, dry_run: bool = False) -> In
     (including the database ones) and nothing is written.
     """
     try:
-        return _ingest(grant=grant, payload=payload, dry_run=dry_run)
+        return _ingest(grant=grant, payload=payload, dry_run=dry_run, lookup=dry_run)
+    except _LookupNeeded:
+        return _ingest(grant=grant, payload=payload, dry_run=dry_run, lookup=True)
     except IntegrityError:
-        # Another request stored one of these ids between our SELECT and our INSERT: the
-        # transaction rolled back, and a second pass sees those rows (duplicate or 409).
-        return _ingest(grant=grant, payload=payload, dry_run=dry_run)
+        # An event id is stored already (a resend, or another request stored it meanwhile):
+        # the transaction rolled back, and a second pass that looks the ids up sees those
+        # rows (duplicate or 409).
+        return _ingest(grant=grant, payload=payload, dry_run=dry_run, lookup=True)
 
 
-def _ingest(*, grant: Grant, payload: object, dry_run: bool) -> IngestResult:
+def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> IngestResult:
     limit = settings.CALIPER_MAX_EVENTS_PER_ENVELOPE
     data = payload.get("data") if isinstance(payload, dict) else None
     if isinstance(data, list) and len(data) > limit:
@@ -259,8 +278,8 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool) -> IngestResult:
     if invalid:
         raise _reject(invalid, 400)
 
-    # ---- the two lookups ------------------------------------------------------------------
-    stored = _stored_events(external_ids=list(seen)) if seen else {}
+    # ---- the lookups --------------------------------------------------------------------
+    stored = _stored_events(external_ids=list(seen)) if seen and lookup else {}
     matches = actors_match(sourced_ids=sids, emails=emails, org_ids=grant.org_ids)
 
     lanes_count = settings.CALIPER_PROCESSING_LANES
@@ -357,9 +376,11 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool) -> IngestResult:
                 "waste_seconds": columns.waste_seconds,
                 "unknown_seconds": columns.unknown_seconds,
                 "anti_pattern_seconds": columns.anti_pattern_seconds,
-                "missing_fields": columns.missing_fields or [],
+                "missing_fields": _json_list(columns.missing_fields),
             }
         )
+    if not lookup and (denied or invalid):
+        raise _LookupNeeded
     if denied:
         raise _reject(denied, 403)
     if conflicts:
@@ -388,10 +409,34 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool) -> IngestResult:
 
 def _stored_events(*, external_ids: list[str]) -> dict[str, tuple[str, int]]:
     """Event id → (body hash, client pk) of the given ids already stored."""
-    rows = CaliperEvent.objects.filter(external_id__in=external_ids).values_list(
-        "external_id", "body_hash", "api_client_id"
+    meta = CaliperEvent._meta
+    column = meta.get_field("external_id").column
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        # One typed array parameter, not one placeholder per id.
+        where, params = f'"{column}" = ANY(%s)', [external_ids]
+    else:
+        where, params = f'"{column}" IN ({", ".join(["%s"] * len(external_ids))})', external_ids
+    sql = 'SELECT "{id}", "{hash}", "{client}" FROM "{table}" WHERE {where}'.format(
+        id=column,
+        hash=meta.get_field("body_hash").column,
+        client=meta.get_field("api_client").column,
+        table=meta.db_table,
+        where=where,
     )
-    return {external_id: (digest, client_id) for external_id, digest, client_id in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {external_id: (digest, client_id) for external_id, digest, client_id in cursor}
+
+
+@functools.lru_cache(maxsize=64)
+def _json_list_cached(items: tuple[str, ...]) -> _Json:
+    return _Json(json.dumps(list(items)), list(items))
+
+
+def _json_list(items: list[str] | None) -> _Json:
+    """A short list of names as a JSON value serialised once per distinct list."""
+    return _json_list_cached(tuple(items or ()))
 
 
 def _store(
@@ -405,15 +450,18 @@ def _store(
 ) -> uuid.UUID:
     # durable: a 2xx must mean committed, so this can never be a savepoint of a caller's
     # transaction that might still roll back.
+    job = IngestJob(
+        id=uuid.uuid4(),
+        created_at=timezone.now(),
+        api_client_id=grant.api_client_id,
+        sensor=sensor,
+        send_time=send_time,
+        event_count=len(rows),
+        entity_count=len(entities),
+        duplicate_count=duplicates,
+    )
     with transaction.atomic(durable=True):
-        job = IngestJob.objects.create(
-            api_client_id=grant.api_client_id,
-            sensor=sensor,
-            send_time=send_time,
-            event_count=len(rows),
-            entity_count=len(entities),
-            duplicate_count=duplicates,
-        )
+        _job_insert(job)
         if rows:
             for row in rows:
                 row["job_id"] = job.pk
@@ -439,8 +487,28 @@ def _store(
 
 
 # ---------------------------------------------------------------------------------------------
-# The events INSERT
+# The job and events INSERTs
 # ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _job_sql() -> tuple[str, list[Any]]:
+    fields = list(IngestJob._meta.concrete_fields)
+    sql = 'INSERT INTO "{table}" ({columns}) VALUES ({values})'.format(
+        table=IngestJob._meta.db_table,
+        columns=", ".join(f'"{f.column}"' for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+    )
+    return sql, fields
+
+
+def _job_insert(job: IngestJob) -> None:
+    """INSERT the job row (every field set by the caller) without building an ORM query:
+    it runs once per POST, and compiling ``objects.create`` cost more than the INSERT."""
+    sql, fields = _job_sql()
+    params = [f.get_db_prep_save(getattr(job, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 class _Json:
@@ -475,7 +543,10 @@ def _events_insert(rows: list[dict[str, Any]]) -> None:
     """
     if connection.vendor != "postgresql":
         for row in rows:
-            row["payload"] = row["payload"].value
+            for name, value in row.items():
+                if isinstance(value, _Json):
+                    # Shared values (the cached missing-fields lists) get a copy per row.
+                    row[name] = list(value.value) if type(value.value) is list else value.value
         CaliperEvent.objects.bulk_create([CaliperEvent(**row) for row in rows])
         return
     columns = _event_columns()
@@ -483,20 +554,28 @@ def _events_insert(rows: list[dict[str, Any]]) -> None:
         table=CaliperEvent._meta.db_table,
         columns=", ".join(f'"{name}"' for name, _, _ in columns),
     )
+    # Every row has the same keys: give the columns it lacks their defaults once, then read
+    # each row in column order with one C-level itemgetter call.
+    unset = {
+        name: (_Json(json.dumps(default), default) if is_json else default)
+        for name, default, is_json in columns
+        if name not in rows[0]
+    }
+    values_of = operator.itemgetter(*(name for name, _, _ in columns))
+    json_at = [i for i, (_, _, is_json) in enumerate(columns) if is_json]
     started = time.monotonic()
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
-        cursor.cursor.copy(sql) as copy,
+        cursor.cursor.copy(sql) as stream,
     ):
         for row in rows:
-            values = []
-            for name, default, is_json in columns:
-                value = row.get(name, default)
-                if is_json:
-                    value = value.text if isinstance(value, _Json) else json.dumps(value)
-                values.append(value)
-            copy.write_row(values)
+            row.update(unset)
+            values = list(values_of(row))
+            for i in json_at:
+                value = values[i]
+                values[i] = value.text if isinstance(value, _Json) else json.dumps(value)
+            stream.write_row(values)
     if connection.queries_logged:
         # COPY bypasses the debug cursor; log it so query counts and the toolbar see it.
         connection.queries_log.append(

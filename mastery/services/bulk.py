@@ -1,22 +1,27 @@
 r"""Set-based upserts for the pipeline's batches.
 
-``bulk_upsert`` means ``QuerySet.bulk_create`` with the same arguments. On PostgreSQL it
-``COPY``\ s the rows into a per-connection staging table and upserts them with one
-``INSERT … SELECT … ON CONFLICT``: no statement with tens of thousands of parameters to
-compile and quote value by value, which was most of a batch's CPU time. Elsewhere (SQLite)
-it is ``bulk_create`` itself.
+``bulk_upsert`` takes model instances, ``bulk_upsert_rows`` plain tuples (the hot paths:
+building tens of thousands of model instances per batch was a large share of its CPU time).
+On PostgreSQL both ``COPY`` the rows into a per-connection staging table and upsert them with
+one ``INSERT … SELECT … ON CONFLICT``: no statement with tens of thousands of parameters to
+compile and quote value by value. Elsewhere (SQLite) they are ``bulk_create``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
-__all__ = ["bulk_upsert"]
+__all__ = ["bulk_upsert", "bulk_upsert_rows", "is_postgresql"]
+
+
+def is_postgresql() -> bool:
+    """True when the default database is PostgreSQL (the set-based SQL paths apply)."""
+    return connection.vendor == "postgresql"
 
 
 def bulk_upsert(
@@ -32,28 +37,63 @@ def bulk_upsert(
     if not objs:
         return
     model = type(objs[0])
-    if connection.vendor != "postgresql":
-        options: dict[str, Any] = {"batch_size": 500}
-        if ignore_conflicts:
-            options["ignore_conflicts"] = True
-        elif update_fields:
-            options.update(
-                update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
-            )
-        model._default_manager.bulk_create(objs, **options)
+    if not is_postgresql():
+        _bulk_create(model, objs, unique_fields, update_fields, ignore_conflicts)
         return
+    attnames = [f.attname for f in _insert_fields(model)]
+    bulk_upsert_rows(
+        model,
+        fields=attnames,
+        rows=[tuple(getattr(obj, name) for name in attnames) for obj in objs],
+        unique_fields=unique_fields,
+        update_fields=update_fields,
+        ignore_conflicts=ignore_conflicts,
+    )
 
+
+def bulk_upsert_rows(
+    model: type[models.Model],
+    *,
+    fields: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    unique_fields: Sequence[str] = (),
+    update_fields: Sequence[str] = (),
+    ignore_conflicts: bool = False,
+) -> int:
+    """``bulk_upsert`` of plain tuples: ``rows`` hold the values of ``fields`` (attnames,
+    e.g. ``student_id``), in that order. Other columns take their model default; auto
+    timestamps are set to now; JSON values are Python objects. Returns the rows given."""
+    rows = list(rows)
+    if not rows:
+        return 0
     meta = model._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
-    ]
+    given = [meta.get_field(name) for name in fields]
+    if not is_postgresql():
+        objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+        _bulk_create(model, objs, unique_fields, update_fields, ignore_conflicts)
+        return len(rows)
+
     now = timezone.now()
+    given_names = {f.name for f in given}
+    rest = [f for f in _insert_fields(model) if f.name not in given_names]
+    tail = tuple(_stored_default(f, now) for f in rest)
+    # A callable default other than an empty container (a uuid4 token) differs per row.
+    fresh = [
+        i
+        for i, f in enumerate(rest)
+        if f.has_default()
+        and callable(f.default)
+        and f.default not in (list, dict)
+        and not _is_auto_time(f)
+    ]
+    # Auto timestamps among the given fields are overwritten with now, as save() would.
+    auto_given = [i for i, f in enumerate(given) if _is_auto_time(f)]
+    json_given = [i for i, f in enumerate(given) if isinstance(f, models.JSONField)]
+    columns_of = [*given, *rest]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     staging = quote(f"_bulk_{meta.db_table}")
-    columns = ", ".join(quote(_column(meta, f.name)) for f in fields)
+    columns = ", ".join(quote(f.column) for f in columns_of)
     with connection.cursor() as cursor:
         # A staging table per target, private to this session; its rows vanish at commit
         # (truncated, so no dead rows pile up in a long-lived connection). Created with IF NOT
@@ -62,21 +102,22 @@ def bulk_upsert(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        json_fields = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
-        auto = {
-            i
-            for i, f in enumerate(fields)
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        }
-        attnames = [f.attname for f in fields]
         with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                row = [getattr(obj, name) for name in attnames]
-                for i in auto:
-                    row[i] = now
-                for i in json_fields:
-                    row[i] = None if row[i] is None else json.dumps(row[i])
-                copy.write_row(row)
+            write = copy.write_row
+            if not auto_given and not json_given and not fresh:
+                for row in rows:
+                    write(row + tail)
+            else:
+                for row in rows:
+                    values = list(row)
+                    for i in auto_given:
+                        values[i] = now
+                    for i in json_given:
+                        values[i] = None if values[i] is None else json.dumps(values[i])
+                    extra = list(tail)
+                    for i in fresh:
+                        extra[i] = _stored_default(rest[i], now)
+                    write((*values, *extra))
         sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}"
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
@@ -90,6 +131,47 @@ def bulk_upsert(
         cursor.execute(sql)
         # Empty again for a second upsert of this model in the same transaction.
         cursor.execute(f"DELETE FROM {staging}")
+    return len(rows)
+
+
+def _bulk_create(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    ignore_conflicts: bool,
+) -> None:
+    options: dict[str, Any] = {"batch_size": 500}
+    if ignore_conflicts:
+        options["ignore_conflicts"] = True
+    elif update_fields:
+        options.update(
+            update_conflicts=True,
+            unique_fields=[model._meta.get_field(n).name for n in unique_fields],
+            update_fields=[model._meta.get_field(n).name for n in update_fields],
+        )
+    model._default_manager.bulk_create(objs, **options)
+
+
+def _insert_fields(model: type[models.Model]) -> list[Any]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+
+
+def _is_auto_time(field: Any) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _stored_default(field: Any, now: Any) -> Any:
+    if _is_auto_time(field):
+        return now
+    value = field.get_default()
+    if isinstance(field, models.JSONField):
+        return None if value is None else json.dumps(value)
+    return value
 
 
 def _column(meta: Any, name: str) -> str:

@@ -8,14 +8,16 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from caliper.models import CaliperEvent
 from mastery.models import MasteryFact, TimeFact
 from mastery.rules import ACCURACY_EPSILON, MASTERY_GATE, TIME_SPENT_EVENT_TYPES
-from mastery.services.bulk import bulk_upsert
-from mastery.services.outcomes import ScoredCompletion
+from mastery.services.bulk import bulk_upsert_rows, is_postgresql
+from mastery.services.outcomes import ScoredCompletion, json_param
 
 __all__ = ["TimeKey", "day_bounds", "mastery_facts_recompute", "time_facts_recompute"]
 
@@ -34,10 +36,13 @@ def day_bounds(days: Collection[dt.date]) -> tuple[dt.datetime, dt.datetime]:
 
 def time_facts_recompute(*, keys: Collection[TimeKey], org_scopes: Mapping[int, int]) -> int:
     """Recompute the ``TimeFact`` rows ``keys`` from all processed TimeSpentEvents of each
-    student-day and upsert them. One aggregate query and one upsert. Returns rows written."""
+    key and upsert them. One statement on PostgreSQL (``INSERT … SELECT … GROUP BY … ON
+    CONFLICT``, restricted to the keys); elsewhere one aggregate query and one upsert."""
     if not keys:
         return 0
     wanted = set(keys)
+    if is_postgresql():
+        return _time_facts_sql(wanted)
     start, end = day_bounds({key[4] for key in wanted})
     rows = (
         CaliperEvent.objects.filter(
@@ -60,62 +65,129 @@ def time_facts_recompute(*, keys: Collection[TimeKey], org_scopes: Mapping[int, 
         if key not in wanted:
             continue
         facts.append(
-            TimeFact(
-                student_id=key[0],
-                api_client_id=key[1],
-                app_name=key[2],
-                subject=key[3],
-                day=key[4],
-                org_scope_id=org_scopes[key[0]],
-                **{f"{name}_seconds": round(float(row[name] or 0.0), 6) for name in _SECONDS},
+            (
+                *key,
+                org_scopes[key[0]],
+                *(round(float(row[name] or 0.0), 6) for name in _SECONDS),
             )
         )
-    facts.sort(key=lambda f: (f.student_id, f.api_client_id, f.app_name, f.subject, f.day))
-    bulk_upsert(
-        facts,
-        unique_fields=["student", "api_client", "app_name", "subject", "day"],
+    facts.sort()
+    return bulk_upsert_rows(
+        TimeFact,
+        fields=_TIME_FIELDS,
+        rows=facts,
+        unique_fields=_TIME_KEY,
         update_fields=["org_scope", *(f"{name}_seconds" for name in _SECONDS), "updated_at"],
     )
-    return len(facts)
+
+
+_TIME_KEY = ("student", "api_client", "app_name", "subject", "day")
+_TIME_FIELDS = (
+    "student_id",
+    "api_client_id",
+    "app_name",
+    "subject",
+    "day",
+    "org_scope_id",
+    *(f"{name}_seconds" for name in _SECONDS),
+)
+
+
+def _time_facts_sql(wanted: set[TimeKey]) -> int:
+    seconds = [f"{name}_seconds" for name in _SECONDS]
+    # Sums rounded to 6 decimals, as everywhere: a recomputed row equals the one it replaces
+    # whatever order the database added the floats in.
+    sums = ", ".join(f"round(coalesce(sum(e.{c}), 0)::numeric, 6)::float8" for c in seconds)
+    days = sorted({(key[0], key[4]) for key in wanted})
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ["org_scope_id", *seconds, "updated_at"])
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # Recomputed per student-day: every (client, app, subject) group of the student-days
+        # the keys name, a superset of the keys (recomputing an untouched key rewrites the
+        # row it has). The events are found by the (user, event_time) index; matching the
+        # keys' clients as well lets the planner pick the client-day index instead, which
+        # holds every student's events of that day.
+        cursor.execute(
+            "WITH d AS MATERIALIZED (SELECT (d->>0)::bigint AS student_id, "
+            "(d->>1)::date AS day FROM jsonb_array_elements(%s::jsonb) d) "
+            "INSERT INTO mastery_timefact (student_id, api_client_id, app_name, subject, day, "
+            f"org_scope_id, {', '.join(seconds)}, created_at, updated_at) "
+            "SELECT e.user_id, e.api_client_id, e.app_name, e.subject, d.day, "
+            f"u.org_scope_id, {sums}, %s, %s "
+            "FROM d JOIN roster_user u ON u.id = d.student_id "
+            "JOIN caliper_caliperevent e ON e.user_id = d.student_id "
+            "AND e.event_time >= (d.day::timestamp AT TIME ZONE 'UTC') "
+            "AND e.event_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC') "
+            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            "AND e.event_type = ANY(%s::text[]) "
+            "GROUP BY 1, 2, 3, 4, 5, 6 "
+            # Key order: two lanes never lock shared rows in opposite orders.
+            "ORDER BY 1, 2, 3, 4, 5 "
+            "ON CONFLICT (student_id, api_client_id, app_name, subject, day) "
+            f"DO UPDATE SET {updates}",
+            [json_param(days), now, now, list(TIME_SPENT_EVENT_TYPES)],
+        )
+        return int(cursor.rowcount)
+
+
+_MASTERY_FIELDS = (
+    "student_id",
+    "course_iri",
+    "unit_iri",
+    "org_scope_id",
+    "course_name",
+    "subject",
+    "unit_name",
+    "attempts",
+    "best_accuracy",
+    "latest_accuracy",
+    "mastered",
+    "mastered_units",
+    "mastered_at",
+)
 
 
 def mastery_facts_recompute(*, completions: Sequence[ScoredCompletion]) -> int:
-    """Recompute the ``MasteryFact`` of every (student, course, unit) in ``completions``.
+    """Recompute the ``MasteryFact`` of every (student, course, unit) in ``completions``
+    that has a changed outcome (a fact is a function of its outcomes: with none changed it
+    is already right).
 
     ``completions`` must hold *all* completions of their activities (as
     ``activity_outcomes_recompute`` returns them, in attempt order), so each fact is whole:
     attempts, best and latest accuracy, mastered (some attempt reached the 90% gate), the
     mastered units accepted (the most any attempt was granted) and when mastery was first
-    reached. One upsert. Returns rows written."""
+    reached. At most one upsert. Returns rows written."""
     groups: dict[tuple[int, str, str], list[ScoredCompletion]] = defaultdict(list)
     for completion in completions:
         o = completion.outcome
         groups[(o.student_id, o.course_iri, o.activity_iri)].append(completion)
     facts = []
-    for (student_id, course_iri, unit_iri), members in sorted(groups.items()):
+    for key, members in sorted(groups.items()):
+        if not any(m.changed for m in members):
+            continue
         outcomes = [m.outcome for m in members]
         accuracies = [o.accuracy for o in outcomes if o.accuracy is not None]
         reached = [o for o in outcomes if _gate_met(o.accuracy)]
         latest = outcomes[-1]
         facts.append(
-            MasteryFact(
-                student_id=student_id,
-                org_scope_id=latest.org_scope_id,
-                course_iri=course_iri,
-                course_name=latest.course_name,
-                subject=latest.subject,
-                unit_iri=unit_iri,
-                unit_name=latest.activity_name,
-                attempts=len(outcomes),
-                best_accuracy=max(accuracies) if accuracies else None,
-                latest_accuracy=latest.accuracy,
-                mastered=bool(reached),
-                mastered_units=max((o.mastered_units for o in outcomes), default=0),
-                mastered_at=min(o.occurred_at for o in reached) if reached else None,
+            (
+                *key,
+                latest.org_scope_id,
+                latest.course_name,
+                latest.subject,
+                latest.activity_name,
+                len(outcomes),
+                max(accuracies) if accuracies else None,
+                latest.accuracy,
+                bool(reached),
+                max((o.mastered_units for o in outcomes), default=0),
+                min(o.occurred_at for o in reached) if reached else None,
             )
         )
-    bulk_upsert(
-        facts,
+    return bulk_upsert_rows(
+        MasteryFact,
+        fields=_MASTERY_FIELDS,
+        rows=facts,
         unique_fields=["student", "course_iri", "unit_iri"],
         update_fields=[
             "org_scope",
@@ -131,7 +203,6 @@ def mastery_facts_recompute(*, completions: Sequence[ScoredCompletion]) -> int:
             "updated_at",
         ],
     )
-    return len(facts)
 
 
 def _gate_met(accuracy: float | None) -> bool:

@@ -3,30 +3,40 @@ event store.
 
 An activity is (student, event object id). Whatever event of it arrives, all its
 completions are scored again from all its processed events, so the result does not depend
-on the order or the envelopes the events came in.
+on the order or the envelopes the events came in. Only outcomes whose values changed are
+written: the stored outcome and the completion's ledger balance are read with the
+completions, in the same query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Sum
 
 from caliper.models import CaliperEvent
-from mastery.models import ActivityOutcome
+from mastery.models import ActivityOutcome, XpLedgerEntry
 from mastery.rules import (
     ACTIVITY_EVENT_TYPES,
     TIME_SPENT_EVENT_TYPES,
     Completion,
     activity_evaluate,
 )
-from mastery.services.bulk import bulk_upsert
+from mastery.services.bulk import bulk_upsert_rows, is_postgresql
 
-__all__ = ["ActivityKey", "ScoredCompletion", "activity_outcomes_recompute"]
+__all__ = [
+    "ActivityKey",
+    "OutcomeRow",
+    "ScoredCompletion",
+    "activity_outcomes_recompute",
+    "json_param",
+]
 
 ActivityKey = tuple[int, str]  # (student pk, activity IRI)
 
@@ -53,53 +63,152 @@ class _CompletionRow(NamedTuple):
     missing_fields: list[str] | None
 
 
+class OutcomeRow(NamedTuple):
+    """The values of an ``ActivityOutcome`` row (its attnames, in this order), without the
+    surrogate key and the timestamps."""
+
+    event_id: int
+    student_id: int
+    api_client_id: int
+    org_scope_id: int
+    app_name: str
+    subject: str
+    course_iri: str
+    course_name: str
+    activity_iri: str
+    activity_name: str
+    occurred_at: dt.datetime
+    day: dt.date
+    attempt: int
+    total_questions: int | None
+    correct_questions: int | None
+    accuracy: float | None
+    mastered_units_claimed: int
+    mastered_units: int
+    xp_reported: float | None
+    active_minutes: float
+    xp_base: float
+    multiplier: float
+    xp_awarded: float
+    xp_inflation: float
+    findings: list[str]
+
+
+_OUTCOME_FIELDS = OutcomeRow._fields
 # Upsert on the completion event; every derived column is rewritten.
-_OUTCOME_UPDATE_FIELDS = [
-    "student",
-    "api_client",
-    "org_scope",
-    "app_name",
-    "subject",
-    "course_iri",
-    "course_name",
-    "activity_iri",
-    "activity_name",
-    "occurred_at",
-    "day",
-    "attempt",
-    "total_questions",
-    "correct_questions",
-    "accuracy",
-    "mastered_units_claimed",
-    "mastered_units",
-    "xp_reported",
-    "active_minutes",
-    "xp_base",
-    "multiplier",
-    "xp_awarded",
-    "xp_inflation",
-    "findings",
-    "updated_at",
-]
+_OUTCOME_UPDATE_FIELDS = [*(f for f in _OUTCOME_FIELDS if f != "event_id"), "updated_at"]
+_N_COMPLETION = len(_CompletionRow._fields)
+_N_OUTCOME = len(_OUTCOME_FIELDS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoredCompletion:
-    """A completion with the outcome the rules gave it (the row that was upserted)."""
+    """A completion with the outcome the rules gave it. ``changed``: the stored outcome row
+    differed (or there was none) and was rewritten. ``booked``: the sum of the completion's
+    ledger entries before this batch (None when it has none)."""
 
     external_id: str
-    outcome: ActivityOutcome
+    outcome: OutcomeRow
+    changed: bool = True
+    booked: float | None = None
+
+
+class _Stored(NamedTuple):
+    outcome: OutcomeRow | None
+    booked: float | None
+
+
+def json_param(value: Any) -> str:
+    """A JSON text parameter: a large key list passed as one value (``%s::jsonb``) instead
+    of thousands of placeholders, or an array literal quoted element by element."""
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def activity_outcomes_recompute(
     *, keys: Collection[ActivityKey], org_scopes: Mapping[int, int]
 ) -> list[ScoredCompletion]:
-    """Score every processed completion of the activities ``keys`` and upsert their
-    ``ActivityOutcome`` rows. ``org_scopes`` maps student pk → the student's org_scope pk.
-    Returns the completions, in activity then attempt order. Two queries and one upsert."""
+    """Score every processed completion of the activities ``keys`` and upsert the
+    ``ActivityOutcome`` rows whose values changed. ``org_scopes`` maps student pk → the
+    student's org_scope pk. Returns all the completions (changed or not), in activity then
+    attempt order. Two queries and one upsert."""
     if not keys:
         return []
     wanted = set(keys)
+    if is_postgresql():
+        by_activity, stored, active = _read_postgresql(wanted)
+    else:
+        by_activity, stored, active = _read_orm(wanted)
+
+    scored: list[ScoredCompletion] = []
+    for key in sorted(by_activity):
+        scored.extend(_activity_score(by_activity[key], active.get(key, 0.0), org_scopes, stored))
+    bulk_upsert_rows(
+        ActivityOutcome,
+        fields=_OUTCOME_FIELDS,
+        rows=[s.outcome for s in scored if s.changed],
+        unique_fields=["event"],
+        update_fields=_OUTCOME_UPDATE_FIELDS,
+    )
+    return scored
+
+
+# ---------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------
+
+_KEYS_SQL = (
+    "SELECT (k->>0)::bigint AS user_id, k->>1 AS object_iri FROM jsonb_array_elements(%s::jsonb) k"
+)
+
+
+def _read_postgresql(
+    wanted: set[ActivityKey],
+) -> tuple[dict[ActivityKey, list[_CompletionRow]], dict[int, _Stored], dict[ActivityKey, float]]:
+    keys = json_param(sorted(wanted))
+    completion_cols = ", ".join(f"e.{name}" for name in _CompletionRow._fields)
+    outcome_cols = ", ".join(f"o.{name}" for name in _OUTCOME_FIELDS)
+    by_activity: dict[ActivityKey, list[_CompletionRow]] = defaultdict(list)
+    stored: dict[int, _Stored] = {}
+    active: dict[ActivityKey, float] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH k AS MATERIALIZED ({_KEYS_SQL}) "
+            f"SELECT {completion_cols}, o.id, {outcome_cols}, "
+            "(SELECT sum(l.value) FROM mastery_xpledgerentry l WHERE l.source_event_id = e.id) "
+            "FROM caliper_caliperevent e "
+            "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
+            "LEFT JOIN mastery_activityoutcome o ON o.event_id = e.id "
+            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            "AND e.event_type = ANY(%s::text[])",
+            [keys, list(ACTIVITY_EVENT_TYPES)],
+        )
+        for values in cursor.fetchall():
+            row = _CompletionRow(*values[:_N_COMPLETION])
+            if isinstance(row.missing_fields, str):
+                row = row._replace(missing_fields=json.loads(row.missing_fields))
+            by_activity[(row.user_id, row.object_iri)].append(row)
+            outcome = None
+            if values[_N_COMPLETION] is not None:
+                start = _N_COMPLETION + 1
+                outcome = _outcome_loaded(values[start : start + _N_OUTCOME])
+            stored[row.id] = _Stored(outcome, values[-1])
+        cursor.execute(
+            f"WITH k AS MATERIALIZED ({_KEYS_SQL}) "
+            "SELECT e.user_id, e.object_iri, sum(e.active_seconds) "
+            "FROM caliper_caliperevent e "
+            "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
+            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            "AND e.event_type = ANY(%s::text[]) GROUP BY 1, 2",
+            [keys, list(TIME_SPENT_EVENT_TYPES)],
+        )
+        for user_id, iri, seconds in cursor.fetchall():
+            active[(user_id, iri)] = float(seconds or 0.0)
+    return by_activity, stored, active
+
+
+def _read_orm(
+    wanted: set[ActivityKey],
+) -> tuple[dict[ActivityKey, list[_CompletionRow]], dict[int, _Stored], dict[ActivityKey, float]]:
     users = {user for user, _ in wanted}
     iris = {iri for _, iri in wanted}
     base = CaliperEvent.objects.filter(
@@ -107,11 +216,25 @@ def activity_outcomes_recompute(
     )
     # The filter is a superset (users × IRIs); keep only the wanted pairs.
     by_activity: dict[ActivityKey, list[_CompletionRow]] = defaultdict(list)
-    completions = base.filter(event_type__in=ACTIVITY_EVENT_TYPES)
-    for values in completions.values_list(*_CompletionRow._fields):
+    ids = []
+    for values in base.filter(event_type__in=ACTIVITY_EVENT_TYPES).values_list(
+        *_CompletionRow._fields
+    ):
         row = _CompletionRow(*values)
         if (row.user_id, row.object_iri) in wanted:
             by_activity[(row.user_id, row.object_iri)].append(row)
+            ids.append(row.id)
+    outcomes = {
+        values[0]: OutcomeRow(*values)
+        for values in ActivityOutcome.objects.filter(event_id__in=ids).values_list(*_OUTCOME_FIELDS)
+    }
+    booked = dict(
+        XpLedgerEntry.objects.filter(source_event_id__in=ids)
+        .values("source_event_id")
+        .annotate(total=Sum("value"))
+        .values_list("source_event_id", "total")
+    )
+    stored = {pk: _Stored(outcomes.get(pk), booked.get(pk)) for pk in ids}
     active: dict[ActivityKey, float] = {}
     for user_id, iri, seconds in (
         base.filter(event_type__in=TIME_SPENT_EVENT_TYPES)
@@ -121,20 +244,26 @@ def activity_outcomes_recompute(
     ):
         if (user_id, iri) in wanted:
             active[(user_id, iri)] = float(seconds or 0.0)
+    return by_activity, stored, active
 
-    scored: list[ScoredCompletion] = []
-    for key in sorted(by_activity):
-        scored.extend(_activity_score(by_activity[key], active.get(key, 0.0), org_scopes))
-    bulk_upsert(
-        [s.outcome for s in scored],
-        unique_fields=["event"],
-        update_fields=_OUTCOME_UPDATE_FIELDS,
-    )
-    return scored
+
+def _outcome_loaded(values: Iterable[Any]) -> OutcomeRow:
+    outcome = OutcomeRow(*values)
+    if isinstance(outcome.findings, str):
+        outcome = outcome._replace(findings=json.loads(outcome.findings))
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------
 
 
 def _activity_score(
-    rows: list[_CompletionRow], active_seconds: float, org_scopes: Mapping[int, int]
+    rows: list[_CompletionRow],
+    active_seconds: float,
+    org_scopes: Mapping[int, int],
+    stored: Mapping[int, _Stored],
 ) -> list[ScoredCompletion]:
     # Completions without a reported attempt are numbered by their place in time; the
     # external id breaks ties so the order never depends on the order of arrival (pk).
@@ -158,7 +287,7 @@ def _activity_score(
     results = activity_evaluate(completions=completions, active_seconds=active_seconds)
     out = []
     for r, completion, result in zip(ordered, completions, results, strict=True):
-        outcome = ActivityOutcome(
+        outcome = OutcomeRow(
             event_id=r.id,
             student_id=r.user_id,
             api_client_id=r.api_client_id,
@@ -185,5 +314,13 @@ def _activity_score(
             xp_inflation=result.xp_inflation,
             findings=result.findings,
         )
-        out.append(ScoredCompletion(external_id=r.external_id, outcome=outcome))
+        before = stored.get(r.id)
+        out.append(
+            ScoredCompletion(
+                external_id=r.external_id,
+                outcome=outcome,
+                changed=before is None or before.outcome != outcome,
+                booked=None if before is None else before.booked,
+            )
+        )
     return out

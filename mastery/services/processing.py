@@ -12,10 +12,18 @@ Design (see docs/learning-rules.md):
 - **Recompute, not increment.** For every key a batch touches (an activity, a student-day, a
   unit) the facts are recomputed from all processed events of that key. Processing an event
   twice, or the events of an activity in any order or batch split, gives the same rows.
-- **Set-based.** A batch of 2,000 events costs about twenty queries, whatever it holds.
+- **Set-based.** A batch costs a fixed number of queries, whatever it holds. On
+  PostgreSQL the key sets travel as one JSON parameter, pure aggregations (time facts,
+  student rollups) are ``INSERT … SELECT … ON CONFLICT`` statements, rows are written from
+  tuples by ``COPY``, and only changed outcomes (with their results and mastery facts) are
+  rewritten.
 - **Broker loss.** Tasks only say "lane N has work". A lost message, a dead worker or a
   broker that was down at ingest is recovered by the sweeper (beat, every few seconds),
-  which enqueues every lane that still has pending events.
+  which enqueues every lane that still has pending events. A send fails fast (short broker
+  timeouts), and after a failure the process stops trying for a few seconds (a circuit
+  breaker), so a broker outage never becomes an ingest outage.
+- **Debounce.** The lane task is sent with a short countdown and coalesced while queued, so
+  single-event requests share batches instead of paying a batch each.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import logging
 import time
 from collections.abc import Iterable
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -70,7 +78,13 @@ _ROLLUPS_QUEUED_FLAG = "mastery:rollups-queued"
 _QUEUED_TTL = 30
 _SWEEP_LOCK = "lock:mastery:sweep"
 
+# After a failed send, sends from this process are skipped for this long (the sweeper covers
+# them): one dead-broker timeout per window, not one per request.
+_BREAKER_OPEN_S = 5.0
+_breaker_open_until = 0.0
+
 ENQUEUE_FAILED = "Could not queue processing of lane %s; the sweeper will pick it up"
+ENQUEUE_SKIPPED = "Broker unreachable a moment ago: not queueing lane %s; the sweeper will"
 ROLLUPS_ENQUEUE_FAILED = "Could not queue the rollup refresh; the sweeper will pick it up"
 
 
@@ -95,10 +109,13 @@ class _BatchRow(NamedTuple):
 
 def learning_events_enqueue(*, lanes: Iterable[int]) -> None:
     """Queue ``learning_events_process_task`` for each of ``lanes`` once the current
-    transaction commits (at once outside one). Never raises: a broker error is logged, and
-    the sweeper processes the events anyway (they are safe in the store)."""
+    transaction commits (at once outside one), to start ``CALIPER_PROCESSING_DEBOUNCE_S``
+    later; a lane already queued is not queued again, so the events accepted meanwhile share
+    its batch. Never raises and never waits long: a broker error is logged (the events are
+    safe in the store and the sweeper processes them), and after one, sends from this
+    process are skipped for a few seconds."""
     for lane in sorted(set(lanes)):
-        transaction.on_commit(partial(_lane_send, lane, coalesce=True))
+        transaction.on_commit(partial(_lane_send, lane, coalesce=True, debounce=True))
 
 
 def rollups_enqueue() -> None:
@@ -127,17 +144,26 @@ def rollups_drain(*, time_budget_s: float = 10.0) -> int:
             return total
 
 
-def _lane_send(lane: int, *, coalesce: bool) -> None:
+def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
     from mastery.tasks import learning_events_process_task
 
+    if coalesce and _breaker_open():
+        logger.warning(ENQUEUE_SKIPPED, lane)
+        return
     flag = _QUEUED_FLAG.format(lane=lane)
+    options: dict[str, Any] = {"args": (lane,), "retry": False}
+    if debounce and settings.CALIPER_PROCESSING_DEBOUNCE_S > 0:
+        # Events accepted before the task starts are coalesced into it (the queued flag),
+        # so they share one batch.
+        options["countdown"] = settings.CALIPER_PROCESSING_DEBOUNCE_S
     try:
         if coalesce and not cache.add(flag, "1", timeout=_QUEUED_TTL):
             return
-        # retry=False: a dead broker fails fast instead of holding the request; the
-        # sweeper resends within seconds.
-        learning_events_process_task.apply_async(args=(lane,), retry=False)
+        # retry=False and the short broker timeouts (settings/celery.py): a dead broker
+        # fails fast instead of holding the request; the sweeper resends within seconds.
+        learning_events_process_task.apply_async(**options)
     except Exception:  # any broker or cache failure: the events are safe in the store
+        _breaker_trip()
         logger.exception(ENQUEUE_FAILED, lane)
         _flag_drop(flag)
 
@@ -145,13 +171,26 @@ def _lane_send(lane: int, *, coalesce: bool) -> None:
 def _rollups_send(*, coalesce: bool) -> None:
     from mastery.tasks import rollups_refresh_task
 
+    if coalesce and _breaker_open():
+        return
     try:
         if coalesce and not cache.add(_ROLLUPS_QUEUED_FLAG, "1", timeout=_QUEUED_TTL):
             return
         rollups_refresh_task.apply_async(retry=False)
     except Exception:  # the dirty keys stay queued; the sweeper resends
+        _breaker_trip()
         logger.exception(ROLLUPS_ENQUEUE_FAILED)
         _flag_drop(_ROLLUPS_QUEUED_FLAG)
+
+
+def _breaker_open() -> bool:
+    return time.monotonic() < _breaker_open_until
+
+
+def _breaker_trip() -> None:
+    # Per process, no lock: a lost update only means one more attempt.
+    global _breaker_open_until
+    _breaker_open_until = time.monotonic() + _BREAKER_OPEN_S
 
 
 def _flag_drop(flag: str) -> None:
@@ -167,7 +206,7 @@ def _flag_drop(flag: str) -> None:
 
 
 def learning_events_process(
-    *, lane: int, batch_size: int = 2000, time_budget_s: float = 10.0
+    *, lane: int, batch_size: int = 5000, time_budget_s: float = 10.0
 ) -> int:
     """Process the pending events of ``lane`` in batches of ``batch_size``, each in its own
     transaction, until none is pending or ``time_budget_s`` is spent. Returns the number of
@@ -248,21 +287,41 @@ def _batch_process(*, lane: int, batch_size: int) -> int | None:
     with transaction.atomic():
         if not _lane_lock(lane):
             return None
-        pending = CaliperEvent.objects.filter(lane=lane, processed_at__isnull=True).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            pending = pending.select_for_update(skip_locked=True)
-        rows = [
-            _BatchRow(*values) for values in pending.values_list(*_BatchRow._fields)[:batch_size]
-        ]
-        if not rows:
-            return 0
         # Marked first: the recompute below reads processed events only (what the read
         # APIs count), and this batch is part of them.
-        CaliperEvent.objects.filter(id__in=[r.id for r in rows]).update(processed_at=timezone.now())
+        rows = _batch_claim(lane=lane, batch_size=batch_size)
+        if not rows:
+            return 0
         dirty = _facts_derive(rows)
         dirty |= {(r.api_client_id, _day(r.event_time)) for r in rows}
         rollup_keys_dirty(keys=dirty)  # last: see rollup_keys_dirty
         return len(rows)
+
+
+def _batch_claim(*, lane: int, batch_size: int) -> list[_BatchRow]:
+    """Mark up to ``batch_size`` pending events of ``lane`` processed (oldest first; rows
+    locked by another transaction are skipped) and return them."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        # One statement: the pending-index probe, the row locks and the marking, with the
+        # columns returned (no second statement naming thousands of ids).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE caliper_caliperevent e SET processed_at = %s "
+                "FROM (SELECT id FROM caliper_caliperevent "
+                "WHERE lane = %s AND processed_at IS NULL ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED) p WHERE e.id = p.id "
+                f"RETURNING {', '.join(f'e.{name}' for name in _BatchRow._fields)}",
+                [now, lane, batch_size],
+            )
+            return [_BatchRow(*values) for values in cursor.fetchall()]
+    pending = CaliperEvent.objects.filter(lane=lane, processed_at__isnull=True).order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True)
+    rows = [_BatchRow(*values) for values in pending.values_list(*_BatchRow._fields)[:batch_size]]
+    if rows:
+        CaliperEvent.objects.filter(id__in=[r.id for r in rows]).update(processed_at=now)
+    return rows
 
 
 def _facts_derive(rows: list[_BatchRow]) -> set[AppDayKey]:
@@ -280,9 +339,7 @@ def _facts_derive(rows: list[_BatchRow]) -> set[AppDayKey]:
             activities.add((r.user_id, r.object_iri))
         if r.event_type in TIME_SPENT_EVENT_TYPES:
             time_keys.add((r.user_id, r.api_client_id, r.app_name, r.subject, _day(r.event_time)))
-    org_scopes = dict(
-        User.objects.filter(pk__in={r.user_id for r in timeback}).values_list("pk", "org_scope_id")
-    )
+    org_scopes = _org_scopes({r.user_id for r in timeback if r.user_id is not None})
     completions = activity_outcomes_recompute(keys=activities, org_scopes=org_scopes)
     ledger_entries_sync(completions=completions)
     assessment_results_write(completions=completions)
@@ -292,6 +349,18 @@ def _facts_derive(rows: list[_BatchRow]) -> set[AppDayKey]:
     student_days |= {(c.outcome.student_id, c.outcome.day) for c in completions}
     student_rollups_recompute(keys=student_days, org_scopes=org_scopes)
     return {(c.outcome.api_client_id, c.outcome.day) for c in completions}
+
+
+def _org_scopes(students: set[int]) -> dict[int, int]:
+    """Student pk → org_scope pk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, org_scope_id FROM roster_user WHERE id = ANY(%s::bigint[])",
+                ["{" + ",".join(map(str, sorted(students))) + "}"],
+            )
+            return dict(cursor.fetchall())
+    return dict(User.objects.filter(pk__in=students).values_list("pk", "org_scope_id"))
 
 
 def _day(moment: dt.datetime) -> dt.date:

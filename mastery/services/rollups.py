@@ -17,6 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from caliper.models import CaliperEvent
 from mastery.models import (
@@ -34,8 +35,9 @@ from mastery.rules import (
     TIME_SPENT_EVENT_TYPES,
     XP_FLOOR,
 )
-from mastery.services.bulk import bulk_upsert
+from mastery.services.bulk import bulk_upsert, is_postgresql
 from mastery.services.facts import day_bounds
+from mastery.services.outcomes import json_param
 
 __all__ = [
     "OUTCOME_FINDING_CONDITIONS",
@@ -83,10 +85,13 @@ def student_rollups_recompute(
     *, keys: Collection[StudentDayKey], org_scopes: Mapping[int, int]
 ) -> int:
     """Recompute the ``StudentDailyRollup`` rows ``keys`` from the student's outcomes and time
-    facts of each day. Two aggregate queries and one upsert. Returns rows written."""
+    facts of each day. One ``INSERT … SELECT … ON CONFLICT`` on PostgreSQL; elsewhere two
+    aggregate queries and one upsert. Returns rows written."""
     if not keys:
         return 0
     wanted = set(keys)
+    if is_postgresql():
+        return _student_rollups_sql(wanted)
     students = {student for student, _ in wanted}
     days = {day for _, day in wanted}
     first, last = min(days), max(days)
@@ -140,6 +145,47 @@ def student_rollups_recompute(
         ],
     )
     return len(rows)
+
+
+_STUDENT_COUNTS = ("activities_completed", "total_questions", "correct_questions", "mastered_units")
+
+
+def _student_rollups_sql(wanted: set[StudentDayKey]) -> int:
+    seconds = [f"{name}_seconds" for name in _SECONDS]
+    columns = ["xp", *_STUDENT_COUNTS, *seconds]
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in ["org_scope_id", *columns, "updated_at"])
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH k AS MATERIALIZED (SELECT DISTINCT (k->>0)::bigint AS student_id, "
+            "(k->>1)::date AS day FROM jsonb_array_elements(%s::jsonb) k), "
+            "o AS (SELECT o.student_id, o.day, sum(o.xp_awarded) AS xp, "
+            "count(*) AS activities_completed, sum(o.total_questions) AS total_questions, "
+            "sum(o.correct_questions) AS correct_questions, "
+            "sum(o.mastered_units) AS mastered_units "
+            "FROM mastery_activityoutcome o JOIN k ON o.student_id = k.student_id "
+            "AND o.day = k.day GROUP BY 1, 2), "
+            "t AS (SELECT t.student_id, t.day, "
+            + ", ".join(f"sum(t.{c}) AS {c}" for c in seconds)
+            + " FROM mastery_timefact t JOIN k ON t.student_id = k.student_id "
+            "AND t.day = k.day GROUP BY 1, 2) "
+            "INSERT INTO mastery_studentdailyrollup (student_id, org_scope_id, day, "
+            f"{', '.join(columns)}, created_at, updated_at) "
+            "SELECT k.student_id, u.org_scope_id, k.day, "
+            # Rounded to 6 decimals as _r does: a recompute writes the row it replaces.
+            "round(coalesce(o.xp, 0)::numeric, 6)::float8, "
+            + ", ".join(f"coalesce(o.{c}, 0)" for c in _STUDENT_COUNTS)
+            + ", "
+            + ", ".join(f"round(coalesce(t.{c}, 0)::numeric, 6)::float8" for c in seconds)
+            + ", %s, %s FROM k JOIN roster_user u ON u.id = k.student_id "
+            "LEFT JOIN o ON o.student_id = k.student_id AND o.day = k.day "
+            "LEFT JOIN t ON t.student_id = k.student_id AND t.day = k.day "
+            # Key order: two lanes never lock shared rows in opposite orders.
+            "ORDER BY k.student_id, k.day "
+            f"ON CONFLICT (student_id, day) DO UPDATE SET {updates}",
+            [json_param(sorted(wanted)), now, now],
+        )
+        return int(cursor.rowcount)
 
 
 def _merge(totals: dict[StudentDayKey, dict[str, Any]], row: dict[str, Any]) -> None:

@@ -16,7 +16,12 @@ from kombu.exceptions import OperationalError as BrokerError
 from caliper.models import CaliperEvent
 from mastery import tasks
 from mastery.models import ActivityOutcome, AppDailyRollup, RollupDirtyKey
-from mastery.services import learning_events_enqueue, learning_events_sweep, learning_lanes_pending
+from mastery.services import (
+    learning_events_enqueue,
+    learning_events_sweep,
+    learning_lanes_pending,
+    processing,
+)
 from tests.mastery.factories import Scene, caliper_event, make_scene
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +30,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scene(db: None) -> Scene:
     return make_scene()
+
+
+@pytest.fixture(autouse=True)
+def _breaker_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with the send circuit breaker closed (it is per process)."""
+    monkeypatch.setattr(processing, "_breaker_open_until", 0.0)
+
+
+def _sent(lane: int) -> dict[str, Any]:
+    """The options of an ingest-path send of ``lane``."""
+    return {"args": (lane,), "retry": False, "countdown": settings.CALIPER_PROCESSING_DEBOUNCE_S}
 
 
 def _activity(scene: Scene) -> int:
@@ -60,13 +76,39 @@ def test_a_broker_error_is_logged_not_raised(
         learning_events_enqueue(lanes=[lane])
     assert "sweeper will pick it up" in caplog.text
     assert learning_lanes_pending() == [lane]
-    # The failed send did not leave the lane marked as queued: the next enqueue sends.
+    # For a few seconds after a failure, sends are skipped (no request waits on a dead broker).
     with (
         mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         learning_events_enqueue(lanes=[lane])
+    send.assert_not_called()
+    # The failed send did not leave the lane marked as queued: once the breaker closes, the
+    # next enqueue sends.
+    processing._breaker_open_until = 0.0
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    send.assert_called_once_with(**_sent(lane))
+
+
+def test_the_sweeper_sends_even_while_the_breaker_is_open(scene: Scene) -> None:
+    lane = _activity(scene)
+    processing._breaker_open_until = float("inf")
+    with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
+        assert learning_events_sweep() == [lane]
     send.assert_called_once_with(args=(lane,), retry=False)
+
+
+def test_broker_sends_fail_fast() -> None:
+    # A dead broker must not hold an ingest request: no connection retry when publishing
+    # and a short connect timeout (kombu's defaults wait about 6 s per send).
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["max_retries"] == 0
+    assert options["socket_connect_timeout"] <= 1
+    assert settings.CELERY_BROKER_CONNECTION_TIMEOUT <= 1
 
 
 def test_enqueues_are_coalesced_until_the_task_starts(
@@ -84,7 +126,7 @@ def test_enqueues_are_coalesced_until_the_task_starts(
         django_capture_on_commit_callbacks(execute=True),
     ):
         learning_events_enqueue(lanes=[0, 1])
-    send.assert_called_once_with(args=(0,), retry=False)
+    send.assert_called_once_with(**_sent(0))
 
 
 def test_the_process_task_returns_the_events_processed(scene: Scene) -> None:

@@ -33,7 +33,20 @@ CELERY_TASK_ROUTES = {
 }
 # Redis visibility timeout must exceed the longest task, or an unacked long import would be
 # handed to a second worker while the first is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A send from a web request (the ingest's "lane N has work") must fail fast when the broker
+# is unreachable: the events are committed and the sweeper re-sends, while a send that
+# retries the connection (kombu's default, about 6 s per send) turns a broker outage into an
+# ingest outage. So: a short connect timeout and no connection retry when publishing
+# (``max_retries``; the worker's own consumer connection keeps retrying under
+# CELERY_BROKER_CONNECTION_RETRY / _MAX_RETRIES). socket_timeout stays above the worker's
+# 1 s BRPOP poll.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 10.0,
+    "max_retries": 0,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

@@ -18,3 +18,7 @@ CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", def
 # Events are processed in lanes (student pk modulo this number); one worker holds a lane at a
 # time, so lanes are the unit of scale-out for the pipeline. Changing it is safe at any time.
 CALIPER_PROCESSING_LANES = env.int("CALIPER_PROCESSING_LANES", default=2)
+# A lane's processing task is sent this many seconds after the first event that wakes it;
+# events accepted meanwhile share its batch (one batch per few hundred single-event POSTs
+# instead of one per POST). Freshness target: p95 < 2 s.
+CALIPER_PROCESSING_DEBOUNCE_S = env.float("CALIPER_PROCESSING_DEBOUNCE_S", default=0.3)
