@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import platform
@@ -62,6 +63,10 @@ HOST = "127.0.0.1"
 PROBE_STUDENTS = 100
 # Probe days lie far before today so that no load event (dated today) shares their rollups.
 PROBE_FIRST_DAY = date(2020, 1, 1)
+# Seeds of the per-thread event factories of the paced phases: unique, so two factories never
+# draw the same event ids (thread idents modulo a range collided: resends with other bodies,
+# answered 409).
+_SEEDS = itertools.count(100_000)
 
 
 def log(msg: str) -> None:
@@ -213,15 +218,29 @@ class Processes:
                 "--log-level", "warning",
             ],
         )  # fmt: skip
+        # One worker process per processing lane on the ingest queue, and the rollup queue
+        # in a worker of its own: sharing slots, a 10 s rollup drain held a lane's message
+        # back as long (freshness p95 ~10 s), and lanes held the rollups back in turn.
         self._start(
             "worker",
             [
                 str(BIN / "celery"), "-A", "timeback", "worker",
-                "-Q", "ingest,rollup,default",
+                "-Q", "ingest,default",
                 "--concurrency", str(a.worker_concurrency),
                 "--prefetch-multiplier", "1", "-O", "fair",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "--loglevel", "INFO", "-n", "bench-events@%h",
+            ],
+        )  # fmt: skip
+        self._start(
+            "worker-rollup",
+            [
+                str(BIN / "celery"), "-A", "timeback", "worker",
+                "-Q", "rollup",
+                "--concurrency", str(a.rollup_concurrency),
+                "--prefetch-multiplier", "1", "-O", "fair",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--loglevel", "INFO", "-n", "bench-events-rollup@%h",
             ],
         )  # fmt: skip
         self._start(
@@ -233,6 +252,7 @@ class Processes:
         )  # fmt: skip
         self._wait_http()
         self._wait_log("worker", "ready.")
+        self._wait_log("worker-rollup", "ready.")
 
     def _wait_http(self) -> None:
         deadline = time.monotonic() + 60
@@ -369,7 +389,8 @@ class CpuMeter:
         self.procs, self.dbname = procs, dbname
 
     def _snapshot(self) -> dict[int, tuple[str, float]]:
-        web, celery = set(self.procs.pids("gunicorn")), set(self.procs.pids("worker"))
+        web = set(self.procs.pids("gunicorn"))
+        celery = set(self.procs.pids("worker")) | set(self.procs.pids("worker-rollup"))
         out: dict[int, tuple[str, float]] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -421,6 +442,18 @@ class CpuMeter:
 
 
 # ---- phases ----------------------------------------------------------------------------------
+
+
+def settle(db: Db, args: argparse.Namespace, phase: str) -> None:
+    """Wait until the previous phase's events are processed and its app-days refreshed, so a
+    phase never measures the previous one's backlog; refuse to go on if they never are."""
+    waited = db.wait_drained(timeout_s=args.drain_timeout)
+    if waited is None:
+        raise RuntimeError(
+            f"before the {phase} phase: still {db.pending()} pending events and {db.dirty()} "
+            f"dirty app-days after {args.drain_timeout:.0f} s"
+        )
+    log(f"before the {phase} phase: drained in {waited:.1f} s")
 
 
 def warm_up(ctx: dict[str, Any], args: argparse.Namespace) -> None:
@@ -619,9 +652,7 @@ def phase_freshness(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, 
 
     def make_body(k: int) -> tuple[bytes, int, object]:
         if not hasattr(local, "factory"):
-            local.factory = EventFactory(
-                students=ctx["students"], seed=5000 + threading.get_ident() % 10_000
-            )
+            local.factory = EventFactory(students=ctx["students"], seed=next(_SEEDS))
         student, day = keys[k]
         events = local.factory.events(per_envelope - 2)
         events.extend(local.factory.activity(student=student, day=day))
@@ -724,9 +755,7 @@ def phase_latency(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, An
 
     def make_body(k: int) -> tuple[bytes, int, object]:
         if not hasattr(local, "factory"):
-            local.factory = EventFactory(
-                students=ctx["students"], seed=9000 + threading.get_ident() % 10_000
-            )
+            local.factory = EventFactory(students=ctx["students"], seed=next(_SEEDS))
         if not getattr(local, "queue", None):
             local.queue = list(local.factory.activity())
         return envelope_bytes(sensor=APP_IRI, events=[local.queue.pop()]), 1, None
@@ -775,7 +804,7 @@ def start_profilers(
         return []
     procs: Processes = ctx["procs"]
     out = []
-    for name in ("gunicorn", "worker"):
+    for name in ("gunicorn", "worker", "worker-rollup"):
         for pid in procs.pids(name):
             target = LOGS / f"profile-{name}-{pid}.txt"
             out.append(
@@ -843,7 +872,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{m['postgresql']}, Python {m['python']}; server, workers, PostgreSQL, Redis and the "
         f"load generator on the same machine. `make bench-events` (`--duration "
         f"{args.duration} --clients {args.clients}`), gunicorn {args.web_workers} workers × "
-        f"{args.web_threads} threads, Celery worker --concurrency {args.worker_concurrency}.",
+        f"{args.web_threads} threads, Celery workers -Q ingest,default --concurrency "
+        f"{args.worker_concurrency} and -Q rollup --concurrency {args.rollup_concurrency}.",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
@@ -905,7 +935,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--students", type=int, default=1000)
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=4)
-    p.add_argument("--worker-concurrency", type=int, default=2)
+    p.add_argument("--worker-concurrency", type=int, default=2, help="ingest queue (one per lane)")
+    p.add_argument("--rollup-concurrency", type=int, default=1, help="rollup queue")
     p.add_argument("--drain-timeout", type=float, default=600)
     p.add_argument("--freshness-rate", type=float, default=1000, help="events/s")
     p.add_argument("--freshness-duration", type=float, default=30)
@@ -965,10 +996,10 @@ def main() -> int:
             results["throughput"] = phase_throughput(ctx, args)
             results["baselines"] = phase_baselines(ctx, args)
         if "freshness" not in args.skip:
-            db.wait_drained(timeout_s=args.drain_timeout)
+            settle(db, args, "freshness")
             results["freshness"] = phase_freshness(ctx, args)
         if "latency" not in args.skip:
-            db.wait_drained(timeout_s=args.drain_timeout)
+            settle(db, args, "latency")
             results["latency"] = phase_latency(ctx, args)
     finally:
         procs.stop()

@@ -4,8 +4,11 @@ of times on database errors (a deadlock victim, a dropped connection)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
-from django.db import OperationalError
+from celery.signals import task_postrun, task_prerun
+from django.db import OperationalError, close_old_connections
 
 from mastery.services import learning_events_sweep, learning_lane_drain, rollups_drain
 
@@ -40,3 +43,15 @@ def rollups_refresh_task() -> int:
 def learning_events_sweep_task() -> list[int]:
     """Periodic: queue the lanes with pending events and the refresh of queued rollups."""
     return learning_events_sweep()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _db_connections_tidy(sender: Any = None, **_: Any) -> None:
+    """Around each task run by a worker, as Django does around each request: close the
+    connections that broke or outlived CONN_MAX_AGE, keep the others (CELERY_DB_REUSE_MAX
+    stops the worker closing them all, which cost a new PostgreSQL backend per task). Not
+    for a task run eagerly: it runs inside its caller's connection and transaction."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    close_old_connections()

@@ -131,7 +131,8 @@ def lane_flag_clear(*, lane: int) -> None:
 
 def rollups_drain(*, time_budget_s: float = 10.0) -> int:
     """What the rollup task does: clear its queued flag, then refresh queued app-days until
-    none is left or ``time_budget_s`` is spent. Returns the app-days recomputed."""
+    none is left or ``time_budget_s`` is spent, and queue itself again if app-days still
+    wait then. Returns the app-days recomputed."""
     cache.delete(_ROLLUPS_QUEUED_FLAG)
     deadline = time.monotonic() + time_budget_s
     total = 0
@@ -140,7 +141,12 @@ def rollups_drain(*, time_budget_s: float = 10.0) -> int:
     while True:
         refreshed = rollups_refresh()
         total += refreshed
-        if not refreshed or time.monotonic() >= deadline:
+        if not refreshed:
+            return total
+        if time.monotonic() >= deadline:
+            # Out of budget with keys left: a new message, not a wait for the sweeper.
+            if rollups_pending():
+                _rollups_send(coalesce=True)
             return total
 
 
@@ -176,7 +182,10 @@ def _rollups_send(*, coalesce: bool) -> None:
     try:
         if coalesce and not cache.add(_ROLLUPS_QUEUED_FLAG, "1", timeout=_QUEUED_TTL):
             return
-        rollups_refresh_task.apply_async(retry=False)
+        # Debounced like the lanes: the batches of both lanes committed meanwhile share
+        # one refresh.
+        countdown = settings.CALIPER_PROCESSING_DEBOUNCE_S if coalesce else 0
+        rollups_refresh_task.apply_async(retry=False, countdown=countdown or None)
     except Exception:  # the dirty keys stay queued; the sweeper resends
         _breaker_trip()
         logger.exception(ROLLUPS_ENQUEUE_FAILED)
@@ -209,32 +218,41 @@ def learning_events_process(
     *, lane: int, batch_size: int = 5000, time_budget_s: float = 10.0
 ) -> int:
     """Process the pending events of ``lane`` in batches of ``batch_size``, each in its own
-    transaction, until none is pending or ``time_budget_s`` is spent. Returns the number of
-    events processed (0 at once if another worker holds the lane: it drains it)."""
+    transaction, while batches come back full (a backlog) and ``time_budget_s`` lasts; after
+    each batch the rollup refresh is queued. Returns the number of events processed (0 at
+    once if another worker holds the lane). Events committed while the last batch ran are
+    left to ``learning_lane_drain``'s closing check."""
     deadline = time.monotonic() + time_budget_s
     total = 0
     while True:
         done = _batch_process(lane=lane, batch_size=batch_size)
         if done is None:
             break
+        if done:
+            # Each committed batch announces its app-days at once: waiting for the end of
+            # the drain (up to the time budget) would hold the app rollups back as long.
+            rollups_enqueue()
         total += done
-        # Stop only on an empty batch: events committed while a batch ran were announced by
-        # a message that found the lane locked, so this loop must look for them.
-        if done == 0 or time.monotonic() >= deadline:
+        # A partial batch took everything pending: looping on would process the trickle
+        # that arrives meanwhile one tiny batch after another, a batch's fixed cost each
+        # time (under single-event POSTs that kept a core busy per lane).
+        if done < batch_size or time.monotonic() >= deadline:
             break
     return total
 
 
 def learning_lane_drain(*, lane: int) -> int:
     """What the lane task does: clear the lane's queued flag (events committed from now on
-    need a new message), process the lane, then queue the rollup refresh if anything was
-    processed, and the lane again if its time budget ran out with events left."""
+    need a new message), process the lane (each batch queues the rollup refresh of its
+    app-days), then queue the lane again, debounced, if events are pending.
+
+    The closing check runs whatever was processed: an event committed while this task held
+    the lane was announced by a message whose task found the lane locked and gave up, so
+    the holder must look for it after its last commit."""
     lane_flag_clear(lane=lane)
     processed = learning_events_process(lane=lane)
-    if processed:
-        rollups_enqueue()
-        if learning_lanes_pending(lanes=[lane]):
-            _lane_send(lane, coalesce=True)
+    if learning_lanes_pending(lanes=[lane]):
+        _lane_send(lane, coalesce=True, debounce=True)
     return processed
 
 

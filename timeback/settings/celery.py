@@ -47,6 +47,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10.0,
     "max_retries": 0,
 }
+# Celery's Django fixup closes every database connection before and after each task unless
+# this is set, so each task paid a new PostgreSQL backend (fork, authentication, cold catalog
+# caches: tens of ms of server CPU); with many short lane tasks under single-event POSTs that
+# CPU competed with the web workers. With it, connections are kept for this many tasks, and
+# mastery/tasks.py closes unusable or older-than-CONN_MAX_AGE ones around each task, as Django
+# does around each request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
