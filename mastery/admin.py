@@ -8,11 +8,9 @@ of queries.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from common.admin import ReadOnlyAdmin
 from mastery.models import (
     ActivityOutcome,
     AppDailyRollup,
@@ -35,21 +33,6 @@ __all__ = [
     "TimeFactAdmin",
     "XpLedgerEntryAdmin",
 ]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View-only: derived rows are rewritten by the pipeline, never by hand."""
-
-    show_full_result_count = False  # a COUNT(*) of a big fact table per page is wasted work
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ActivityOutcome)

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions as drf_exceptions
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +28,8 @@ from mastery.api.serializers import (
     weekly_fact_render,
     xp_entry_render,
 )
-from tenancy.selectors import client_grant
+from tenancy.permissions import HasOneRosterScope
+from tenancy.scopes import CALIPER_ADMIN, EVENTS_READONLY
 
 __all__ = [
     "ActivityFactsView",
@@ -41,8 +41,7 @@ __all__ = [
     "timeback_exception_handler",
 ]
 
-READ_SCOPES = ("events.readonly", "caliper.admin")
-MISSING_SCOPE = "The access token lacks a scope this operation requires: {scopes}"
+READ_SCOPES = (EVENTS_READONLY, CALIPER_ADMIN)
 TOKEN_REQUIRED = "A valid bearer token is required"
 ACTIVITY_OK = "Activity facts retrieved"
 WEEKLY_OK = "Weekly facts retrieved"
@@ -95,27 +94,16 @@ def timeback_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
     return response
 
 
-class HasEventsReadScope(BasePermission):
-    """A valid token of an active client holding ``events.readonly`` or ``caliper.admin``;
-    stores the grant on ``request.grant``."""
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        grant = client_grant(access_token=request.auth)
-        if grant is None:
-            raise drf_exceptions.NotAuthenticated()
-        # ``allows`` keeps the scope families apart: OneRoster's admin does not imply these.
-        if not grant.allows(*READ_SCOPES):
-            raise drf_exceptions.PermissionDenied(
-                MISSING_SCOPE.format(scopes=", ".join(READ_SCOPES))
-            )
-        request.grant = grant
-        return True
-
-
 class TimebackReadView(APIView):
     """Shared plumbing of the read routes: scopes, Timeback's error body."""
 
-    permission_classes = [HasEventsReadScope]
+    # The shared scope check: a valid token of an active client holding one of
+    # ``required_scopes``; ``allows`` keeps scope families apart (OneRoster's admin does not
+    # imply these). It stores the grant on ``request.grant``.
+    permission_classes = [HasOneRosterScope]
+
+    def required_scopes(self, request: Request) -> tuple[str, ...]:
+        return READ_SCOPES
 
     def get_exception_handler(self) -> Any:
         return timeback_exception_handler
