@@ -53,7 +53,7 @@ pytest: install
 
 ## worker / beat: Celery processes for production-like runs (REDIS_URL must be set)
 worker: install
-	$(BIN)/celery -A timeback worker -Q ingest,rollup,default --loglevel=INFO
+	$(BIN)/celery -A timeback worker -Q ingest,default --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A timeback beat --loglevel=INFO

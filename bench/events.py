@@ -6,8 +6,8 @@ Celery workers on Redis, all on PostgreSQL, with a load generator on loopback.
 Phases, in one run:
   1. throughput: envelopes of 100 Timeback events (TimeSpentEvent + ActivityEvent pairs,
      ~1.2 KB each) from ``--clients`` keep-alive connections for ``--duration`` seconds;
-     accepted events/s (HTTP 200 x accepted) and processed events/s (the events'
-     ``processed_at`` markers), the backlog when the load stops and the time to drain it;
+     accepted events/s (HTTP 200 x accepted) and processed events/s (stored minus the
+     growth of the outbox backlog), the backlog when the load stops and the time to drain it;
   2. baselines on the idle database: a raw COPY of the same event rows into a twin of the
      event table (same columns and indexes, no foreign keys), logged and UNLOGGED, and one
      INSERT + commit per event;
@@ -218,9 +218,8 @@ class Processes:
                 "--log-level", "warning",
             ],
         )  # fmt: skip
-        # One worker process per processing lane on the ingest queue, and the rollup queue
-        # in a worker of its own: sharing slots, a 10 s rollup drain held a lane's message
-        # back as long (freshness p95 ~10 s), and lanes held the rollups back in turn.
+        # One worker process per processing lane on the ingest queue (rollups are written
+        # by the lanes' own transactions).
         self._start(
             "worker",
             [
@@ -233,17 +232,6 @@ class Processes:
             ],
         )  # fmt: skip
         self._start(
-            "worker-rollup",
-            [
-                str(BIN / "celery"), "-A", "timeback", "worker",
-                "-Q", "rollup",
-                "--concurrency", str(a.rollup_concurrency),
-                "--prefetch-multiplier", "1", "-O", "fair",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "-n", "bench-events-rollup@%h",
-            ],
-        )  # fmt: skip
-        self._start(
             "beat",
             [
                 str(BIN / "celery"), "-A", "timeback", "beat",
@@ -252,7 +240,6 @@ class Processes:
         )  # fmt: skip
         self._wait_http()
         self._wait_log("worker", "ready.")
-        self._wait_log("worker-rollup", "ready.")
 
     def _wait_http(self) -> None:
         deadline = time.monotonic() + 60
@@ -344,33 +331,31 @@ class Db:
             return cur.fetchall()
 
     def pending(self) -> int:
-        return int(self.one("SELECT count(*) FROM caliper_caliperevent WHERE processed_at IS NULL"))
-
-    def dirty(self) -> int:
-        return int(self.one("SELECT count(*) FROM mastery_rollupdirtykey"))
+        """Events in the outbox."""
+        return int(self.one("SELECT coalesce(sum(events), 0) FROM caliper_eventoutbox"))
 
     def wait_drained(self, *, timeout_s: float) -> float | None:
-        """Seconds until no event is pending and no rollup key is dirty (None: timed out)."""
+        """Seconds until no event is pending (None: timed out)."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout_s:
-            if self.pending() == 0 and self.dirty() == 0:
+            if self.pending() == 0:
                 return time.monotonic() - t0
             time.sleep(0.1)
         return None
 
 
 class PendingSampler(threading.Thread):
-    """Pending events and dirty rollup keys once a second, while a phase runs."""
+    """Pending events once a second, while a phase runs."""
 
     def __init__(self, db: Db) -> None:
         super().__init__(daemon=True)
         self.db = db
-        self.samples: list[tuple[float, int, int]] = []
+        self.samples: list[tuple[float, int]] = []
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(1.0):
-            self.samples.append((time.time(), self.db.pending(), self.db.dirty()))
+            self.samples.append((time.time(), self.db.pending()))
 
     def stop(self) -> None:
         self.stopped.set()
@@ -390,7 +375,7 @@ class CpuMeter:
 
     def _snapshot(self) -> dict[int, tuple[str, float]]:
         web = set(self.procs.pids("gunicorn"))
-        celery = set(self.procs.pids("worker")) | set(self.procs.pids("worker-rollup"))
+        celery = set(self.procs.pids("worker"))
         out: dict[int, tuple[str, float]] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -445,13 +430,13 @@ class CpuMeter:
 
 
 def settle(db: Db, args: argparse.Namespace, phase: str) -> None:
-    """Wait until the previous phase's events are processed and its app-days refreshed, so a
-    phase never measures the previous one's backlog; refuse to go on if they never are."""
+    """Wait until the previous phase's events are processed, so a phase never measures the
+    previous one's backlog; refuse to go on if they never are."""
     waited = db.wait_drained(timeout_s=args.drain_timeout)
     if waited is None:
         raise RuntimeError(
-            f"before the {phase} phase: still {db.pending()} pending events and {db.dirty()} "
-            f"dirty app-days after {args.drain_timeout:.0f} s"
+            f"before the {phase} phase: still {db.pending()} pending events after "
+            f"{args.drain_timeout:.0f} s"
         )
     log(f"before the {phase} phase: drained in {waited:.1f} s")
 
@@ -482,6 +467,7 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
     sampler.start()
     profilers = start_profilers(ctx, args, args.duration) if args.profile else []
     meter = CpuMeter(ctx["procs"], os.environ["DATABASE_URL"].rsplit("/", 1)[1])
+    backlog_before = db.pending()
     meter.start()
     load = run_closed_loop(
         host=HOST,
@@ -497,7 +483,6 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
     )
     cores = meter.stop()
     backlog = db.pending()
-    dirty = db.dirty()
     drain_s = db.wait_drained(timeout_s=args.drain_timeout)
     sampler.stop()
     for p in profilers:
@@ -512,18 +497,21 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
         datetime.fromtimestamp(load.started, UTC),
         datetime.fromtimestamp(load.ended, UTC),
     )
-    in_window = db.one(
-        "SELECT count(*) FROM caliper_caliperevent WHERE processed_at >= %s AND processed_at < %s",
+    # Processed during the load: what was stored in the window, less what the backlog grew.
+    stored_in_window = db.one(
+        "SELECT count(*) FROM caliper_caliperevent WHERE created_at >= %s AND created_at < %s",
         (start, end),
     )
+    in_window = stored_in_window - (backlog - backlog_before)
+    # A job's processed_at is when its last lane was processed (within a batch's time).
     last_processed = db.one(
-        "SELECT max(processed_at) FROM caliper_caliperevent WHERE created_at >= %s", (start,)
+        "SELECT max(processed_at) FROM caliper_ingestjob WHERE created_at >= %s", (start,)
     )
     total = db.one("SELECT count(*) FROM caliper_caliperevent WHERE created_at >= %s", (start,))
     per_second = [
-        n
+        int(n)
         for _, n in db.all(
-            "SELECT date_trunc('second', processed_at), count(*) FROM caliper_caliperevent "
+            "SELECT date_trunc('second', processed_at), sum(event_count) FROM caliper_ingestjob "
             "WHERE processed_at >= %s AND processed_at < %s GROUP BY 1 ORDER BY 1",
             (start + timedelta(seconds=5), end),
         )
@@ -543,9 +531,8 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
         "processed_per_s_median_second": statistics.median(per_second) if per_second else 0,
         "cores_used": cores,
         "backlog_at_end": backlog,
-        "dirty_at_end": dirty,
         "drain_s": drain_s,
-        "pending_samples": [(round(t - load.started, 1), p, d) for t, p, d in sampler.samples],
+        "pending_samples": [(round(t - load.started, 1), p) for t, p in sampler.samples],
     }
     log(
         f"throughput: accepted {summary['accepted_per_s']:.0f} events/s "
@@ -554,7 +541,7 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
         f"p99 {summary['p99_ms']:.0f} ms, errors {dict(load.errors)}); processed "
         f"{result['processed_per_s_window']:.0f}/s during the load, "
         f"{overall:.0f}/s start to drained; backlog at end {backlog} events, "
-        f"{dirty} dirty keys, drained in {drain_s if drain_s is None else round(drain_s, 1)} s"
+        f"drained in {drain_s if drain_s is None else round(drain_s, 1)} s"
     )
     log(f"CPU during the load, in cores: {cores}")
     return result
@@ -737,8 +724,7 @@ def phase_freshness(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, 
         "errors": dict(load.errors),
         "student": delays(seen_student),
         "app": delays(seen_app),
-        "max_pending": max((p for _, p, _ in sampler.samples), default=0),
-        "max_dirty": max((d for _, _, d in sampler.samples), default=0),
+        "max_pending": max((p for _, p in sampler.samples), default=0),
     }
     s, a = result["student"], result["app"]
     log(
@@ -804,7 +790,7 @@ def start_profilers(
         return []
     procs: Processes = ctx["procs"]
     out = []
-    for name in ("gunicorn", "worker", "worker-rollup"):
+    for name in ("gunicorn", "worker"):
         for pid in procs.pids(name):
             target = LOGS / f"profile-{name}-{pid}.txt"
             out.append(
@@ -872,8 +858,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{m['postgresql']}, Python {m['python']}; server, workers, PostgreSQL, Redis and the "
         f"load generator on the same machine. `make bench-events` (`--duration "
         f"{args.duration} --clients {args.clients}`), gunicorn {args.web_workers} workers × "
-        f"{args.web_threads} threads, Celery workers -Q ingest,default --concurrency "
-        f"{args.worker_concurrency} and -Q rollup --concurrency {args.rollup_concurrency}.",
+        f"{args.web_threads} threads, Celery worker -Q ingest,default --concurrency "
+        f"{args.worker_concurrency}.",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
@@ -881,11 +867,11 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{t['duration_s']:.0f} s | **{t['accepted_per_s']:,.0f} events/s** "
         f"({t['requests_per_s']:.1f} envelopes/s, p50 {t['p50_ms']:.0f} ms, p99 "
         f"{t['p99_ms']:.0f} ms per envelope) | ≥ 5,000 {_mark(t['accepted_per_s'] >= 5000)} |",
-        f"| processed (events' `processed_at`), during the load / start to drained | "
+        f"| processed (stored − outbox growth), during the load / start to drained | "
         f"**{t['processed_per_s_window']:,.0f} / {t['processed_per_s_overall']:,.0f} "
         f"events/s** | ≥ 5,000 {_mark(processed >= 5000)} |",
-        f"| backlog when the load stopped; time to drain it | {t['backlog_at_end']:,} events, "
-        f"{t['dirty_at_end']} dirty app-days; {drain} | keeps up |",
+        f"| backlog when the load stopped; time to drain it | {t['backlog_at_end']:,} events; "
+        f"{drain} | keeps up |",
         f"| event-to-rollup delay at {f['accepted_per_s']:,.0f} events/s, StudentDailyRollup "
         f"(n={f['student']['n']}) | p50 {f['student']['p50_ms']:,.0f} ms, **p95 "
         f"{f['student']['p95_ms']:,.0f} ms** | p95 < 2 s "
@@ -936,7 +922,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=4)
     p.add_argument("--worker-concurrency", type=int, default=2, help="ingest queue (one per lane)")
-    p.add_argument("--rollup-concurrency", type=int, default=1, help="rollup queue")
     p.add_argument("--drain-timeout", type=float, default=600)
     p.add_argument("--freshness-rate", type=float, default=1000, help="events/s")
     p.add_argument("--freshness-duration", type=float, default=30)

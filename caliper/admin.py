@@ -1,11 +1,11 @@
-"""Admin for the event store: read-only views of events, jobs and described entities. Events
-are evidence: they are never edited or deleted here."""
+"""Admin for the event store: read-only views of events, jobs, the pipeline's outbox and
+described entities. Events are evidence: they are never edited or deleted here."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from caliper.models import CaliperEntity, CaliperEvent, IngestJob
+from caliper.models import CaliperEntity, CaliperEvent, EventOutbox, IngestJob
 from common.admin import ReadOnlyAdmin
 
 
@@ -21,13 +21,11 @@ class CaliperEventAdmin(ReadOnlyAdmin):
         "user",
         "api_client",
         "is_timeback",
-        "processed_at",
     )
     list_filter = (
         "event_type",
         "action",
         "is_timeback",
-        ("processed_at", admin.EmptyFieldListFilter),
         ("user", admin.EmptyFieldListFilter),
         "api_client",
         "subject",
@@ -51,11 +49,21 @@ class IngestJobAdmin(ReadOnlyAdmin):
         "duplicate_count",
         "entity_count",
         "created_at",
+        "processed_at",
     )
     list_filter = ("api_client",)
     search_fields = ("=id", "sensor")
     list_select_related = ("api_client",)
     date_hierarchy = "created_at"
+
+
+@admin.register(EventOutbox)
+class EventOutboxAdmin(ReadOnlyAdmin):
+    """What the learning pipeline has still to process: a job's events in one lane per row."""
+
+    list_display = ("id", "job", "lane", "events", "created_at")
+    list_filter = ("lane",)
+    raw_id_fields = ("job",)
 
 
 @admin.register(CaliperEntity)

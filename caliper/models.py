@@ -1,9 +1,11 @@
 """The Caliper event store: every accepted event, kept as sent, plus the columns the pipeline
 and the read APIs filter on.
 
-An accepted envelope is one ``IngestJob``; each event in it is one ``CaliperEvent`` row whose
-``processed_at`` is the outbox marker: NULL until the learning pipeline (``mastery``) has
-derived its facts. Entity "describe" objects in an envelope go to ``CaliperEntity``.
+An accepted envelope is one ``IngestJob``; each event in it is one ``CaliperEvent`` row, never
+updated after the insert. What the learning pipeline (``mastery``) still has to process is the
+``EventOutbox``: one row per job and processing lane, written with the events and deleted by
+the transaction that derives their facts. Entity "describe" objects in an envelope go to
+``CaliperEntity``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from django.db.models import Q
 from caliper.querysets import CaliperEntityQuerySet, CaliperEventQuerySet, IngestJobQuerySet
 from common.models import BaseModel
 
-__all__ = ["CaliperEntity", "CaliperEvent", "IngestJob"]
+__all__ = ["CaliperEntity", "CaliperEvent", "EventOutbox", "IngestJob"]
 
 
 class IngestJob(BaseModel):
-    """One accepted envelope. Its state is derived from the processing markers of its events
-    (see ``caliper.selectors.job_status``)."""
+    """One accepted envelope. Its state is derived from its outbox rows (see
+    ``caliper.selectors.job_status``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     api_client = models.ForeignKey(
@@ -33,6 +35,9 @@ class IngestJob(BaseModel):
     entity_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(
         default=0, help_text="Events in the envelope that had been accepted before (no-ops)."
+    )
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the pipeline last committed events of this job."
     )
 
     objects = IngestJobQuerySet.as_manager()
@@ -75,7 +80,6 @@ class CaliperEvent(BaseModel):
     # Processing lane (student pk modulo CALIPER_PROCESSING_LANES; 0 when unattributed).
     # One worker at a time holds a lane, so a student's facts are never written concurrently.
     lane = models.PositiveSmallIntegerField(default=0)
-    processed_at = models.DateTimeField(null=True, blank=True)
 
     # ---- Caliper columns ----------------------------------------------------------------
     sensor = models.CharField(max_length=2048)
@@ -125,12 +129,6 @@ class CaliperEvent(BaseModel):
     class Meta:
         ordering = ["id"]
         indexes = [
-            # The outbox: what the pipeline still has to process, per lane, oldest first.
-            models.Index(
-                fields=["lane", "id"],
-                condition=Q(processed_at__isnull=True),
-                name="caliper_event_pending",
-            ),
             models.Index(fields=["user", "object_iri"], name="caliper_event_user_activity"),
             models.Index(fields=["user", "event_time"], name="caliper_event_user_time"),
             models.Index(fields=["api_client", "event_time"], name="caliper_event_client_time"),
@@ -153,6 +151,40 @@ class CaliperEvent(BaseModel):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class EventOutbox(models.Model):
+    """The events of one job in one lane that the learning pipeline has not processed yet.
+
+    Ingest writes these rows in the transaction that stores the events (at most one per
+    lane per envelope); the pipeline deletes them in the transaction that commits the facts
+    of those events. An event is *pending* while its (job, lane) row exists, *processed*
+    once it is gone, so a crash anywhere leaves the batch pending and it is processed again.
+    The event rows themselves are never updated: marking a batch processed costs one small
+    delete, not a rewrite of every event row and its indexes."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: caliper_outbox_job_lane (job, lane) serves it.
+    job = models.ForeignKey(
+        IngestJob, on_delete=models.CASCADE, related_name="outbox", db_index=False
+    )
+    lane = models.PositiveSmallIntegerField()
+    events = models.PositiveIntegerField(help_text="Events of the job in this lane.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["lane", "id"], name="caliper_outbox_lane")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "lane"],
+                name="caliper_outbox_job_lane",
+                violation_error_message="This job is already queued in this lane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.lane}"
 
 
 class CaliperEntity(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import TypeVar
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 __all__ = ["CaliperEntityQuerySet", "CaliperEventQuerySet", "IngestJobQuerySet"]
 
@@ -23,8 +24,18 @@ class CaliperEventQuerySet(models.QuerySet[_M]):
         return self.filter(org_scope_id__in=list(org_ids))
 
     def pending(self) -> CaliperEventQuerySet[_M]:
-        """Events the learning pipeline has not processed yet (the outbox)."""
-        return self.filter(processed_at__isnull=True)
+        """Events the learning pipeline has not processed yet: their (job, lane) is still in
+        the outbox."""
+        return self.filter(self._queued())
+
+    def processed(self) -> CaliperEventQuerySet[_M]:
+        """Events whose facts the learning pipeline has committed (what the facts count)."""
+        return self.exclude(self._queued())
+
+    def _queued(self) -> Exists:
+        from caliper.models import EventOutbox
+
+        return Exists(EventOutbox.objects.filter(job_id=OuterRef("job_id"), lane=OuterRef("lane")))
 
 
 class IngestJobQuerySet(models.QuerySet[_M]):

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from caliper.choices import JobState
-from caliper.models import CaliperEvent, IngestJob
+from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from common.exceptions import NotFound
 from tenancy.selectors import Grant
 
@@ -108,9 +108,10 @@ def event_get(*, grant: Grant, external_id: str) -> CaliperEvent:
 
 
 def job_status(*, grant: Grant, job_id: str) -> JobStatus:
-    """The state of one of the grant's client's jobs, derived from its events' processing
-    markers: ``waiting`` (none processed), ``active`` (some), ``completed`` (all, or the job
-    stored no new event). Only events inside the grant are reported. Two queries."""
+    """The state of one of the grant's client's jobs, derived from its outbox rows:
+    ``waiting`` (none of its events processed), ``active`` (some), ``completed`` (all, or
+    the job stored no new event). Only events inside the grant are reported. Three small
+    queries."""
     try:
         pk = uuid.UUID(job_id)
     except ValueError:
@@ -122,17 +123,17 @@ def job_status(*, grant: Grant, job_id: str) -> JobStatus:
         event_queryset(grant=grant)
         .filter(job_id=job.pk)
         .order_by("id")
-        .values_list("id", "external_id", "processed_at")
+        .values_list("id", "external_id", "lane")
     )
-    pending = sum(1 for _, _, processed in rows if processed is None)
-    processed_times = [processed for _, _, processed in rows if processed is not None]
+    queued = set(EventOutbox.objects.filter(job_id=job.pk).values_list("lane", flat=True))
+    pending = sum(1 for _, _, lane in rows if lane in queued)
     if pending == 0:
         return JobStatus(
             id=str(job.pk),
             state=JobState.COMPLETED,
             results=[(pk, external_id) for pk, external_id, _ in rows],
-            processed_on=max(processed_times) if processed_times else job.created_at,
+            processed_on=job.processed_at or job.created_at,
             stored=len(rows),
         )
-    state = JobState.ACTIVE if processed_times else JobState.WAITING
+    state = JobState.ACTIVE if pending < len(rows) else JobState.WAITING
     return JobStatus(id=str(job.pk), state=state, pending=pending, stored=len(rows))

@@ -15,8 +15,8 @@ from mastery.models import (
     ActivityOutcome,
     AppDailyRollup,
     AppEventQuality,
+    AppStudentDay,
     MasteryFact,
-    RollupDirtyKey,
     StudentDailyRollup,
     TimeFact,
     XpLedgerEntry,
@@ -26,9 +26,9 @@ __all__ = [
     "ActivityOutcomeAdmin",
     "AppDailyRollupAdmin",
     "AppEventQualityAdmin",
+    "AppStudentDayAdmin",
     "MasteryFactAdmin",
     "ReadOnlyAdmin",
-    "RollupDirtyKeyAdmin",
     "StudentDailyRollupAdmin",
     "TimeFactAdmin",
     "XpLedgerEntryAdmin",
@@ -143,7 +143,9 @@ class AppEventQualityAdmin(ReadOnlyAdmin):
     list_select_related = ("api_client",)
 
 
-@admin.register(RollupDirtyKey)
-class RollupDirtyKeyAdmin(ReadOnlyAdmin):
-    list_display = ("day", "api_client", "created_at")
-    list_select_related = ("api_client",)
+@admin.register(AppStudentDay)
+class AppStudentDayAdmin(ReadOnlyAdmin):
+    list_display = ("day", "api_client", "student")
+    list_filter = ("day",)
+    list_select_related = ("api_client", "student")
+    raw_id_fields = ("api_client", "student")

@@ -1,15 +1,15 @@
 """Facts the learning pipeline derives from Caliper events, and the rollups dashboards read.
 
-Every table here is *derived*: it can be recomputed from ``caliper.CaliperEvent`` at any time,
-and the pipeline recomputes whole keys (an activity, a student-day, an app-day) rather than
-incrementing counters, so processing an event twice, or its events in any order, gives the
-same rows. The XP ledger is the one append-only table: a recompute that changes an activity's
-XP appends a signed adjustment instead of editing history.
+Every table here is *derived*: it can be rebuilt from ``caliper.CaliperEvent`` at any time.
+Activities are recomputed whole (their outcomes depend on all their events, in any order);
+time facts and rollups are sums, maintained by adding what each batch changes in the
+transaction that takes the batch out of the outbox, so every event counts exactly once
+(``mastery.services.rollups.rollups_rebuild`` recomputes them from scratch, and the tests
+check that both agree). The XP ledger is append-only: a recompute that changes an
+activity's XP appends a signed adjustment instead of editing history.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from django.db import models
 
@@ -20,8 +20,8 @@ __all__ = [
     "ActivityOutcome",
     "AppDailyRollup",
     "AppEventQuality",
+    "AppStudentDay",
     "MasteryFact",
-    "RollupDirtyKey",
     "StudentDailyRollup",
     "TimeFact",
     "XpLedgerEntry",
@@ -270,26 +270,29 @@ class AppEventQuality(BaseModel):
         return f"{self.api_client_id} {self.day}"
 
 
-class RollupDirtyKey(BaseModel):
-    """An app-day whose rollup and quality rows must be recomputed. The event pipeline upserts
-    keys (a new token each time); the rollup task deletes the keys it recomputed. A key left
-    by a crash is simply recomputed again: recomputing is idempotent."""
+class AppStudentDay(models.Model):
+    """A student who had an event of an app on a day: the distinct count behind
+    ``AppDailyRollup.students``, kept as rows so that it can be maintained a batch at a time
+    (a student first seen for the app-day adds one)."""
 
-    api_client = models.ForeignKey("tenancy.ApiClient", on_delete=models.CASCADE, related_name="+")
+    id = models.BigAutoField(primary_key=True)
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
-    # Replaced on every (re-)dirtying. The rollup task deletes a key only if its token is
-    # still the one it read, so a key dirtied again while it recomputed survives.
-    token = models.UUIDField(default=uuid.uuid4, editable=False)
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
-        ordering = ["day", "api_client"]
+        ordering = ["day", "api_client", "student"]
         constraints = [
             models.UniqueConstraint(
-                fields=["api_client", "day"],
-                name="rollup_dirty_unique_key",
-                violation_error_message="This app-day is already queued for recompute",
+                fields=["api_client", "day", "student"],
+                name="app_student_day_unique_key",
+                violation_error_message="This student is already counted for this app-day",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.api_client_id} {self.day}"
+        return f"{self.api_client_id} {self.day} {self.student_id}"

@@ -293,11 +293,10 @@ def _whole_utc_days(rng: DateRange) -> tuple[dt.date, dt.date] | None:
 
 
 def _time_events(student_id: int) -> QuerySet[CaliperEvent]:
-    return CaliperEvent.objects.filter(
+    return CaliperEvent.objects.processed().filter(
         user_id=student_id,
         is_timeback=True,
         event_type__in=TIME_SPENT_EVENT_TYPES,
-        processed_at__isnull=False,
     )
 
 
@@ -379,7 +378,6 @@ _WEEKLY_COLUMNS = (
     "event_time",
     "send_time",
     "sensor",
-    "processed_at",
     "created_at",
     "subject",
     "app_name",
@@ -416,7 +414,8 @@ def weekly_fact_rows(*, student: User, rng: DateRange) -> list[dict[str, Any]]:
         )
         .filter(_range_filter("event_time", rng))
         .order_by("event_time", "id")
-        .values(*_WEEKLY_COLUMNS)
+        # When the pipeline processed the event's envelope (NULL until it has).
+        .values(*_WEEKLY_COLUMNS, processed_at=F("job__processed_at"))
     )
     if not rows:
         return rows

@@ -1,6 +1,6 @@
-"""Mastery tasks: thin wrappers, each calling one service. All are safe to run twice (the
-services recompute from the event store), acknowledged late, and retried a bounded number
-of times on database errors (a deadlock victim, a dropped connection)."""
+"""Mastery tasks: thin wrappers, each calling one service. All are safe to run twice (a
+batch's facts and its leaving the outbox commit together), acknowledged late, and retried a
+bounded number of times on database errors (a deadlock victim, a dropped connection)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from celery import shared_task
 from celery.signals import task_postrun, task_prerun
 from django.db import OperationalError, close_old_connections
 
-from mastery.services import learning_events_sweep, learning_lane_drain, rollups_drain
+from mastery.services import learning_events_sweep, learning_lane_drain
 
-__all__ = ["learning_events_process_task", "learning_events_sweep_task", "rollups_refresh_task"]
+__all__ = ["learning_events_process_task", "learning_events_sweep_task"]
 
 
 @shared_task(
@@ -27,21 +27,9 @@ def learning_events_process_task(lane: int) -> int:
     return learning_lane_drain(lane=lane)
 
 
-@shared_task(
-    acks_late=True,
-    name="mastery.tasks.rollups_refresh_task",
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
-)
-def rollups_refresh_task() -> int:
-    """Recompute the queued app-day rollups and event quality."""
-    return rollups_drain()
-
-
 @shared_task(acks_late=True, name="mastery.tasks.learning_events_sweep_task")
 def learning_events_sweep_task() -> list[int]:
-    """Periodic: queue the lanes with pending events and the refresh of queued rollups."""
+    """Periodic: queue the lanes with pending events."""
     return learning_events_sweep()
 
 

@@ -3,10 +3,11 @@ events and entities in one transaction, all or nothing.
 
 Per envelope the database sees a fixed number of statements whatever the number of events:
 one SELECT matching the actors to roster users, then inside one transaction one INSERT of the
-job, one COPY (PostgreSQL; a multi-row INSERT elsewhere) of the events and, when the envelope
-describes entities, one upsert of them. The learning pipeline is told which lanes have new
-work only after the commit; if that message is lost, its sweeper finds the events anyway
-(``processed_at IS NULL`` is the outbox).
+job, one COPY (PostgreSQL; a multi-row INSERT elsewhere) of the events, one INSERT of their
+outbox rows and, when the envelope describes entities, one upsert of them. The learning
+pipeline is told which lanes have new work only after the commit; if that message is lost,
+its sweeper finds the events anyway in the outbox (``EventOutbox``, written in the same
+transaction).
 
 Ids stored before are not looked up first: the unique event id refuses them in the write,
 which then rolls back whole, and a second pass that does look them up answers the resend
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from caliper.models import CaliperEntity, CaliperEvent, IngestJob
+from caliper.models import CaliperEntity, CaliperEvent, EventOutbox, IngestJob
 from caliper.services.actors import ActorMatch, actor_keys, actors_match
 from caliper.services.extract import datetime_parse, text_clip, timeback_columns
 from caliper.validation import Problem, entity_id, envelope_validate, event_kind
@@ -466,6 +467,7 @@ def _store(
             for row in rows:
                 row["job_id"] = job.pk
             _events_insert(rows)
+            _outbox_insert(job=job, rows=rows)
         if entities:
             CaliperEntity.objects.bulk_create(
                 [
@@ -511,6 +513,23 @@ def _job_insert(job: IngestJob) -> None:
         cursor.execute(sql, params)
 
 
+def _outbox_insert(*, job: IngestJob, rows: list[dict[str, Any]]) -> None:
+    """Queue the job's events for the learning pipeline: one outbox row per lane (at most
+    ``CALIPER_PROCESSING_LANES``), in the transaction that stores them."""
+    per_lane: dict[int, int] = {}
+    for row in rows:
+        per_lane[row["lane"]] = per_lane.get(row["lane"], 0) + 1
+    job_id = IngestJob._meta.pk.get_db_prep_value(job.pk, connection)
+    values = [(job_id, lane, n, job.created_at) for lane, n in sorted(per_lane.items())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(EventOutbox._meta.db_table)} "
+            "(job_id, lane, events, created_at) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s)'] * len(values))}",
+            [value for row in values for value in row],
+        )
+
+
 class _Json:
     """A JSON value with its text already serialised (COPY writes the text as is)."""
 
@@ -524,7 +543,7 @@ class _Json:
 @functools.cache
 def _event_columns() -> list[tuple[str, Any, bool]]:
     """(column, default, is JSON) of every column the COPY writes, in field order. Columns
-    the ingest does not set (e.g. ``processed_at``) get their field default."""
+    the ingest does not set get their field default."""
     return [
         (f.column or f.attname, f.get_default(), f.get_internal_type() == "JSONField")
         for f in CaliperEvent._meta.concrete_fields

@@ -1,8 +1,8 @@
 """Writes of the mastery app: the learning pipeline and the rollups.
 
 Public entry points (other apps use only these): ``learning_events_enqueue`` (called by
-ingest after commit), ``learning_events_process`` and ``rollups_refresh`` (called by the
-tasks, and by tests and benchmarks directly).
+ingest after commit), ``learning_events_process`` (called by the tasks, and by tests and
+benchmarks directly) and ``rollups_rebuild`` (repairs; the ``rollups_rebuild`` command).
 """
 
 from mastery.services.processing import (
@@ -11,9 +11,8 @@ from mastery.services.processing import (
     learning_events_sweep,
     learning_lane_drain,
     learning_lanes_pending,
-    rollups_drain,
 )
-from mastery.services.rollups import rollups_refresh
+from mastery.services.rollups import rollups_rebuild
 
 __all__ = [
     "learning_events_enqueue",
@@ -21,6 +20,5 @@ __all__ = [
     "learning_events_sweep",
     "learning_lane_drain",
     "learning_lanes_pending",
-    "rollups_drain",
-    "rollups_refresh",
+    "rollups_rebuild",
 ]

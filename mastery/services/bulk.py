@@ -1,7 +1,8 @@
 r"""Set-based upserts for the pipeline's batches.
 
 ``bulk_upsert`` takes model instances, ``bulk_upsert_rows`` plain tuples (the hot paths:
-building tens of thousands of model instances per batch was a large share of its CPU time).
+building tens of thousands of model instances per batch was a large share of its CPU time),
+optionally adding amounts to the stored rows (sums kept a batch at a time).
 On PostgreSQL both ``COPY`` the rows into a per-connection staging table and upsert them with
 one ``INSERT … SELECT … ON CONFLICT``: no statement with tens of thousands of parameters to
 compile and quote value by value. Elsewhere (SQLite) they are ``bulk_create``.
@@ -59,15 +60,24 @@ def bulk_upsert_rows(
     unique_fields: Sequence[str] = (),
     update_fields: Sequence[str] = (),
     ignore_conflicts: bool = False,
+    increment_fields: Sequence[str] = (),
 ) -> int:
     """``bulk_upsert`` of plain tuples: ``rows`` hold the values of ``fields`` (attnames,
     e.g. ``student_id``), in that order. Other columns take their model default; auto
-    timestamps are set to now; JSON values are Python objects. Returns the rows given."""
+    timestamps are set to now; JSON values are Python objects. On a conflict,
+    ``increment_fields`` are added to the stored values (floats rounded to 6 decimals, as
+    every sum of the pipeline) and ``update_fields`` replaced. Rows are written in
+    ``unique_fields`` order, so two transactions lock shared rows in one order. Returns the
+    rows given."""
     rows = list(rows)
     if not rows:
         return 0
     meta = model._meta
     given = [meta.get_field(name) for name in fields]
+    if increment_fields and not is_postgresql():
+        return _increment_sqlite(
+            model, fields, rows, unique_fields, update_fields, increment_fields
+        )
     if not is_postgresql():
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         _bulk_create(model, objs, unique_fields, update_fields, ignore_conflicts)
@@ -119,19 +129,84 @@ def bulk_upsert_rows(
                         extra[i] = _stored_default(rest[i], now)
                     write((*values, *extra))
         sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}"
+        target = ", ".join(quote(_column(meta, name)) for name in unique_fields)
+        if increment_fields:
+            sql += f" ORDER BY {target}"
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
-        elif update_fields:
-            target = ", ".join(quote(_column(meta, name)) for name in unique_fields)
+        elif update_fields or increment_fields:
             updates = ", ".join(
-                f"{quote(col)} = EXCLUDED.{quote(col)}"
-                for col in (_column(meta, name) for name in update_fields)
+                [
+                    *(_added(meta, name, table, "EXCLUDED") for name in increment_fields),
+                    *(
+                        f"{quote(col)} = EXCLUDED.{quote(col)}"
+                        for col in (_column(meta, name) for name in update_fields)
+                    ),
+                ]
             )
             sql += f" ON CONFLICT ({target}) DO UPDATE SET {updates}"
         cursor.execute(sql)
         # Empty again for a second upsert of this model in the same transaction.
         cursor.execute(f"DELETE FROM {staging}")
     return len(rows)
+
+
+def _added(meta: Any, name: str, table: str, new: str) -> str:
+    """``col = stored + new`` for one incremented field; floats rounded to 6 decimals."""
+    field = meta.get_field(name)
+    col = connection.ops.quote_name(field.column)
+    total = f"{table}.{col} + {new}.{col}"
+    if isinstance(field, models.FloatField):
+        if is_postgresql():
+            return f"{col} = round(({total})::numeric, 6)::float8"
+        return f"{col} = round({total}, 6)"
+    return f"{col} = {total}"
+
+
+def _increment_sqlite(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    increment_fields: Sequence[str],
+) -> int:
+    """``bulk_upsert_rows`` with increments where there is no COPY: one parameterised
+    ``INSERT … ON CONFLICT DO UPDATE`` per row (SQLite, the embedded default)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    now = timezone.now()
+    given = [meta.get_field(name) for name in fields]
+    given_names = {f.name for f in given}
+    rest = [f for f in _insert_fields(model) if f.name not in given_names]
+    columns = ", ".join(quote(f.column) for f in [*given, *rest])
+    marks = ", ".join(["%s"] * (len(given) + len(rest)))
+    target = ", ".join(quote(_column(meta, name)) for name in unique_fields)
+    updates = ", ".join(
+        [
+            *(_added(meta, name, table, "excluded") for name in increment_fields),
+            *(
+                f"{quote(c)} = excluded.{quote(c)}"
+                for c in (_column(meta, n) for n in update_fields)
+            ),
+        ]
+    )
+    tail = [_stored_default(f, now) for f in rest]
+    key_at = [list(fields).index(_attname(meta, name)) for name in unique_fields]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT ({target}) DO UPDATE SET {updates}",
+            [(*row, *tail) for row in sorted(rows, key=lambda r: [r[i] for i in key_at])],
+        )
+    return len(rows)
+
+
+def _attname(meta: Any, name: str) -> str:
+    attname = meta.get_field(name).attname
+    assert isinstance(attname, str), name
+    return attname
 
 
 def _bulk_create(

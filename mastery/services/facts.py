@@ -1,5 +1,6 @@
-"""Time facts (student × app × subject × day) and mastery facts (student × course × unit),
-recomputed whole for the keys a batch touched."""
+"""Time facts (student × app × subject × day), added to a batch at a time (or recomputed
+whole by a rebuild), and mastery facts (student × course × unit), recomputed whole for the
+units a batch touched."""
 
 from __future__ import annotations
 
@@ -17,9 +18,15 @@ from caliper.models import CaliperEvent
 from mastery.models import MasteryFact, TimeFact
 from mastery.rules import ACCURACY_EPSILON, MASTERY_GATE, TIME_SPENT_EVENT_TYPES
 from mastery.services.bulk import bulk_upsert_rows, is_postgresql
-from mastery.services.outcomes import ScoredCompletion, json_param
+from mastery.services.outcomes import PROCESSED_SQL, ScoredCompletion, json_param
 
-__all__ = ["TimeKey", "day_bounds", "mastery_facts_recompute", "time_facts_recompute"]
+__all__ = [
+    "TimeKey",
+    "day_bounds",
+    "mastery_facts_recompute",
+    "time_facts_add",
+    "time_facts_recompute",
+]
 
 TimeKey = tuple[int, int, str, str, dt.date]  # (student, api client, app name, subject, day)
 
@@ -34,10 +41,32 @@ def day_bounds(days: Collection[dt.date]) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def time_facts_add(
+    *, seconds: Mapping[TimeKey, Sequence[float]], org_scopes: Mapping[int, int]
+) -> int:
+    """Add to the ``TimeFact`` rows the seconds (active, inactive, waste, unknown,
+    anti-pattern) of the batch's TimeSpentEvents, summed per key; missing rows start at
+    zero. Each event is added by the transaction that takes it out of the outbox, so once.
+    One upsert. Returns the rows written."""
+    rows = [
+        (*key, org_scopes[key[0]], *(round(float(v), 6) + 0.0 for v in values))
+        for key, values in sorted(seconds.items())
+    ]
+    return bulk_upsert_rows(
+        TimeFact,
+        fields=_TIME_FIELDS,
+        rows=rows,
+        unique_fields=_TIME_KEY,
+        increment_fields=[f"{name}_seconds" for name in _SECONDS],
+        update_fields=["org_scope", "updated_at"],
+    )
+
+
 def time_facts_recompute(*, keys: Collection[TimeKey], org_scopes: Mapping[int, int]) -> int:
     """Recompute the ``TimeFact`` rows ``keys`` from all processed TimeSpentEvents of each
-    key and upsert them. One statement on PostgreSQL (``INSERT … SELECT … GROUP BY … ON
-    CONFLICT``, restricted to the keys); elsewhere one aggregate query and one upsert."""
+    key and upsert them (the rebuild; batches use ``time_facts_add``). One statement on
+    PostgreSQL (``INSERT … SELECT … GROUP BY … ON CONFLICT``, restricted to the keys);
+    elsewhere one aggregate query and one upsert."""
     if not keys:
         return 0
     wanted = set(keys)
@@ -45,11 +74,11 @@ def time_facts_recompute(*, keys: Collection[TimeKey], org_scopes: Mapping[int, 
         return _time_facts_sql(wanted)
     start, end = day_bounds({key[4] for key in wanted})
     rows = (
-        CaliperEvent.objects.filter(
+        CaliperEvent.objects.processed()
+        .filter(
             user_id__in={key[0] for key in wanted},
             is_timeback=True,
             event_type__in=TIME_SPENT_EVENT_TYPES,
-            processed_at__isnull=False,
             event_time__gte=start,
             event_time__lt=end,
         )
@@ -118,7 +147,7 @@ def _time_facts_sql(wanted: set[TimeKey]) -> int:
             "JOIN caliper_caliperevent e ON e.user_id = d.student_id "
             "AND e.event_time >= (d.day::timestamp AT TIME ZONE 'UTC') "
             "AND e.event_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC') "
-            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            f"WHERE e.is_timeback AND {PROCESSED_SQL} "
             "AND e.event_type = ANY(%s::text[]) "
             "GROUP BY 1, 2, 3, 4, 5, 6 "
             # Key order: two lanes never lock shared rows in opposite orders.

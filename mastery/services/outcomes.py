@@ -31,6 +31,7 @@ from mastery.rules import (
 from mastery.services.bulk import bulk_upsert_rows, is_postgresql
 
 __all__ = [
+    "PROCESSED_SQL",
     "ActivityKey",
     "OutcomeRow",
     "ScoredCompletion",
@@ -39,6 +40,12 @@ __all__ = [
 ]
 
 ActivityKey = tuple[int, str]  # (student pk, activity IRI)
+
+# SQL condition on an event aliased ``e``: processed, i.e. its (job, lane) is out of the
+# outbox (``CaliperEventQuerySet.processed``). One probe of the outbox's (job, lane) key.
+PROCESSED_SQL = (
+    "NOT EXISTS (SELECT 1 FROM caliper_eventoutbox x WHERE x.job_id = e.job_id AND x.lane = e.lane)"
+)
 
 
 class _CompletionRow(NamedTuple):
@@ -104,13 +111,15 @@ _N_OUTCOME = len(_OUTCOME_FIELDS)
 @dataclass(frozen=True, slots=True)
 class ScoredCompletion:
     """A completion with the outcome the rules gave it. ``changed``: the stored outcome row
-    differed (or there was none) and was rewritten. ``booked``: the sum of the completion's
-    ledger entries before this batch (None when it has none)."""
+    differed (or there was none) and was rewritten. ``before``: the stored outcome (None for
+    a new completion). ``booked``: the sum of the completion's ledger entries before this
+    batch (None when it has none)."""
 
     external_id: str
     outcome: OutcomeRow
     changed: bool = True
     booked: float | None = None
+    before: OutcomeRow | None = None
 
 
 class _Stored(NamedTuple):
@@ -178,7 +187,7 @@ def _read_postgresql(
             "FROM caliper_caliperevent e "
             "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
             "LEFT JOIN mastery_activityoutcome o ON o.event_id = e.id "
-            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            f"WHERE e.is_timeback AND {PROCESSED_SQL} "
             "AND e.event_type = ANY(%s::text[])",
             [keys, list(ACTIVITY_EVENT_TYPES)],
         )
@@ -197,7 +206,7 @@ def _read_postgresql(
             "SELECT e.user_id, e.object_iri, sum(e.active_seconds) "
             "FROM caliper_caliperevent e "
             "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
-            "WHERE e.is_timeback AND e.processed_at IS NOT NULL "
+            f"WHERE e.is_timeback AND {PROCESSED_SQL} "
             "AND e.event_type = ANY(%s::text[]) GROUP BY 1, 2",
             [keys, list(TIME_SPENT_EVENT_TYPES)],
         )
@@ -211,8 +220,8 @@ def _read_orm(
 ) -> tuple[dict[ActivityKey, list[_CompletionRow]], dict[int, _Stored], dict[ActivityKey, float]]:
     users = {user for user, _ in wanted}
     iris = {iri for _, iri in wanted}
-    base = CaliperEvent.objects.filter(
-        user_id__in=users, object_iri__in=iris, is_timeback=True, processed_at__isnull=False
+    base = CaliperEvent.objects.processed().filter(
+        user_id__in=users, object_iri__in=iris, is_timeback=True
     )
     # The filter is a superset (users × IRIs); keep only the wanted pairs.
     by_activity: dict[ActivityKey, list[_CompletionRow]] = defaultdict(list)
@@ -321,6 +330,7 @@ def _activity_score(
                 outcome=outcome,
                 changed=before is None or before.outcome != outcome,
                 booked=None if before is None else before.booked,
+                before=None if before is None else before.outcome,
             )
         )
     return out

@@ -1,22 +1,25 @@
 """The learning pipeline: pending Caliper events → outcomes, XP ledger, gradebook, time and
-mastery facts, student rollups, and app-days queued for their rollups.
+mastery facts, student and app rollups, event quality.
 
 Design (see docs/learning-rules.md):
 
-- **Outbox.** ``CaliperEvent.processed_at`` is NULL until the event's facts are committed;
-  marking a batch processed and writing its facts happen in one transaction, so a crash
-  anywhere leaves the whole batch pending and it is simply processed again.
+- **Outbox.** Ingest writes one ``caliper.EventOutbox`` row per job and lane with the
+  events. A batch deletes outbox rows and writes the facts of their events in one
+  transaction, so a crash anywhere leaves the whole batch pending and it is simply processed
+  again, and no event is ever counted twice. The event rows are never updated.
 - **Lanes.** Events carry a lane (student pk modulo ``CALIPER_PROCESSING_LANES``). One worker
   at a time drains a lane (a transaction-level PostgreSQL advisory lock per batch), so a
   student's facts are never written by two transactions at once, and lanes run in parallel.
-- **Recompute, not increment.** For every key a batch touches (an activity, a student-day, a
-  unit) the facts are recomputed from all processed events of that key. Processing an event
-  twice, or the events of an activity in any order or batch split, gives the same rows.
-- **Set-based.** A batch costs a fixed number of queries, whatever it holds. On
-  PostgreSQL the key sets travel as one JSON parameter, pure aggregations (time facts,
-  student rollups) are ``INSERT … SELECT … ON CONFLICT`` statements, rows are written from
-  tuples by ``COPY``, and only changed outcomes (with their results and mastery facts) are
-  rewritten.
+- **Recompute activities, add sums.** An activity's outcomes depend on all its events (the
+  time budget is shared by its attempts, in attempt order), so every activity a batch touches
+  is rescored from all its processed events: order and batch split do not matter. Time
+  facts, rollups and event quality are sums: the batch adds its events' amounts and, for each
+  outcome it rewrote, the new values minus the stored ones. Their cost does not grow with the
+  size of the day.
+- **Set-based.** A batch costs a fixed number of queries, whatever it holds. On PostgreSQL
+  the key sets travel as one JSON parameter, rows are written from tuples by ``COPY`` into a
+  staging table and upserted (sums as ``stored + added``), and only changed outcomes (with
+  their results and mastery facts) are rewritten.
 - **Broker loss.** Tasks only say "lane N has work". A lost message, a dead worker or a
   broker that was down at ingest is recovered by the sweeper (beat, every few seconds),
   which enqueues every lane that still has pending events. A send fails fast (short broker
@@ -29,6 +32,7 @@ Design (see docs/learning-rules.md):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -40,20 +44,14 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from caliper.models import CaliperEvent
+from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from mastery.rules import ACTIVITY_EVENT_TYPES, TIME_SPENT_EVENT_TYPES
-from mastery.services.facts import TimeKey, mastery_facts_recompute, time_facts_recompute
+from mastery.services.facts import TimeKey, mastery_facts_recompute, time_facts_add
 from mastery.services.gradebook import assessment_results_write
 from mastery.services.ledger import ledger_entries_sync
+from mastery.services.locks import lane_lock_try
 from mastery.services.outcomes import ActivityKey, activity_outcomes_recompute
-from mastery.services.rollups import (
-    AppDayKey,
-    StudentDayKey,
-    rollup_keys_dirty,
-    rollups_pending,
-    rollups_refresh,
-    student_rollups_recompute,
-)
+from mastery.services.rollups import RollupDeltas, rollup_deltas_apply
 from roster.models import User
 
 __all__ = [
@@ -63,18 +61,14 @@ __all__ = [
     "learning_events_sweep",
     "learning_lane_drain",
     "learning_lanes_pending",
-    "rollups_drain",
-    "rollups_enqueue",
 ]
 
 logger = logging.getLogger(__name__)
 
-_LANE_LOCK_CLASS = 7311  # PostgreSQL advisory-lock namespace of the processing lanes
 # While a lane's message is queued and not yet started, further enqueues of that lane are
 # skipped (the task clears the flag when it starts, before it looks for events). The TTL
 # bounds the damage of a flag whose message was lost: the sweeper ignores flags anyway.
 _QUEUED_FLAG = "mastery:lane-queued:{lane}"
-_ROLLUPS_QUEUED_FLAG = "mastery:rollups-queued"
 _QUEUED_TTL = 30
 _SWEEP_LOCK = "lock:mastery:sweep"
 
@@ -85,7 +79,8 @@ _breaker_open_until = 0.0
 
 ENQUEUE_FAILED = "Could not queue processing of lane %s; the sweeper will pick it up"
 ENQUEUE_SKIPPED = "Broker unreachable a moment ago: not queueing lane %s; the sweeper will"
-ROLLUPS_ENQUEUE_FAILED = "Could not queue the rollup refresh; the sweeper will pick it up"
+
+_SECONDS = ("active", "inactive", "waste", "unknown", "anti_pattern")
 
 
 class _BatchRow(NamedTuple):
@@ -100,6 +95,16 @@ class _BatchRow(NamedTuple):
     object_iri: str
     app_name: str
     subject: str
+    missing_fields: bool  # some recommended Timeback field was absent
+    active_seconds: float | None
+    inactive_seconds: float | None
+    waste_seconds: float | None
+    unknown_seconds: float | None
+    anti_pattern_seconds: float | None
+
+
+_ROW_COLUMNS = [f"e.{name}" for name in _BatchRow._fields]
+_ROW_COLUMNS[_BatchRow._fields.index("missing_fields")] = "e.missing_fields::text <> '[]'"
 
 
 # ---------------------------------------------------------------------------------------
@@ -118,36 +123,9 @@ def learning_events_enqueue(*, lanes: Iterable[int]) -> None:
         transaction.on_commit(partial(_lane_send, lane, coalesce=True, debounce=True))
 
 
-def rollups_enqueue() -> None:
-    """Queue ``rollups_refresh_task`` after commit, unless one is already queued. Never
-    raises."""
-    transaction.on_commit(partial(_rollups_send, coalesce=True))
-
-
 def lane_flag_clear(*, lane: int) -> None:
     """Called by the lane task as it starts: later events need a new message."""
     cache.delete(_QUEUED_FLAG.format(lane=lane))
-
-
-def rollups_drain(*, time_budget_s: float = 10.0) -> int:
-    """What the rollup task does: clear its queued flag, then refresh queued app-days until
-    none is left or ``time_budget_s`` is spent, and queue itself again if app-days still
-    wait then. Returns the app-days recomputed."""
-    cache.delete(_ROLLUPS_QUEUED_FLAG)
-    deadline = time.monotonic() + time_budget_s
-    total = 0
-    # Drain, not one pass: keys dirtied while a refresh ran were announced by a message that
-    # may have found the refresh locked.
-    while True:
-        refreshed = rollups_refresh()
-        total += refreshed
-        if not refreshed:
-            return total
-        if time.monotonic() >= deadline:
-            # Out of budget with keys left: a new message, not a wait for the sweeper.
-            if rollups_pending():
-                _rollups_send(coalesce=True)
-            return total
 
 
 def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
@@ -172,24 +150,6 @@ def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
         _breaker_trip()
         logger.exception(ENQUEUE_FAILED, lane)
         _flag_drop(flag)
-
-
-def _rollups_send(*, coalesce: bool) -> None:
-    from mastery.tasks import rollups_refresh_task
-
-    if coalesce and _breaker_open():
-        return
-    try:
-        if coalesce and not cache.add(_ROLLUPS_QUEUED_FLAG, "1", timeout=_QUEUED_TTL):
-            return
-        # Debounced like the lanes: the batches of both lanes committed meanwhile share
-        # one refresh.
-        countdown = settings.CALIPER_PROCESSING_DEBOUNCE_S if coalesce else 0
-        rollups_refresh_task.apply_async(retry=False, countdown=countdown or None)
-    except Exception:  # the dirty keys stay queued; the sweeper resends
-        _breaker_trip()
-        logger.exception(ROLLUPS_ENQUEUE_FAILED)
-        _flag_drop(_ROLLUPS_QUEUED_FLAG)
 
 
 def _breaker_open() -> bool:
@@ -217,21 +177,17 @@ def _flag_drop(flag: str) -> None:
 def learning_events_process(
     *, lane: int, batch_size: int = 5000, time_budget_s: float = 10.0
 ) -> int:
-    """Process the pending events of ``lane`` in batches of ``batch_size``, each in its own
-    transaction, while batches come back full (a backlog) and ``time_budget_s`` lasts; after
-    each batch the rollup refresh is queued. Returns the number of events processed (0 at
-    once if another worker holds the lane). Events committed while the last batch ran are
-    left to ``learning_lane_drain``'s closing check."""
+    """Process the pending events of ``lane`` in batches of about ``batch_size`` (whole
+    jobs: a batch ends with the job that reaches the size), each in its own transaction,
+    while batches come back full (a backlog) and ``time_budget_s`` lasts. Returns the number
+    of events processed (0 at once if another worker holds the lane). Events committed
+    while the last batch ran are left to ``learning_lane_drain``'s closing check."""
     deadline = time.monotonic() + time_budget_s
     total = 0
     while True:
         done = _batch_process(lane=lane, batch_size=batch_size)
         if done is None:
             break
-        if done:
-            # Each committed batch announces its app-days at once: waiting for the end of
-            # the drain (up to the time budget) would hold the app rollups back as long.
-            rollups_enqueue()
         total += done
         # A partial batch took everything pending: looping on would process the trickle
         # that arrives meanwhile one tiny batch after another, a batch's fixed cost each
@@ -243,8 +199,8 @@ def learning_events_process(
 
 def learning_lane_drain(*, lane: int) -> int:
     """What the lane task does: clear the lane's queued flag (events committed from now on
-    need a new message), process the lane (each batch queues the rollup refresh of its
-    app-days), then queue the lane again, debounced, if events are pending.
+    need a new message), process the lane, then queue the lane again, debounced, if events
+    are pending.
 
     The closing check runs whatever was processed: an event committed while this task held
     the lane was announced by a message whose task found the lane locked and gave up, so
@@ -257,120 +213,136 @@ def learning_lane_drain(*, lane: int) -> int:
 
 
 def learning_lanes_pending(*, lanes: Iterable[int] | None = None) -> list[int]:
-    """The lanes (of ``lanes``, default all configured ones and any beyond) that have pending
-    events. One indexed probe per lane."""
-    configured = range(settings.CALIPER_PROCESSING_LANES)
-    wanted = sorted(set(configured if lanes is None else lanes))
-    pending = CaliperEvent.objects.filter(processed_at__isnull=True)
-    found = [lane for lane in wanted if pending.filter(lane=lane).exists()]
+    """The lanes (of ``lanes``, default every lane in the outbox) that have pending events.
+    One indexed probe per lane asked for, or one small scan of the outbox."""
     if lanes is None:
-        # Events of lanes beyond the current setting (it was lowered) must not be stranded.
-        found += sorted(
-            set(
-                pending.filter(lane__gte=settings.CALIPER_PROCESSING_LANES)
-                .values_list("lane", flat=True)
-                .distinct()
-            )
-        )
-    return found
+        return sorted(set(EventOutbox.objects.values_list("lane", flat=True).distinct()))
+    return [lane for lane in sorted(set(lanes)) if EventOutbox.objects.filter(lane=lane).exists()]
 
 
 def learning_events_sweep() -> list[int]:
-    """Periodic: queue every lane with pending events and, if app-days wait, the rollup
-    refresh, whatever messages are believed queued (they may have been lost). Overlapping
-    sweeps are skipped (cache lock). Returns the lanes queued."""
+    """Periodic: queue every lane with pending events, whatever messages are believed queued
+    (they may have been lost). Overlapping sweeps are skipped (cache lock). Returns the
+    lanes queued."""
     if not cache.add(_SWEEP_LOCK, "1", timeout=60):
         return []
     try:
         lanes = learning_lanes_pending()
         for lane in lanes:
             _lane_send(lane, coalesce=False)
-        if rollups_pending():
-            _rollups_send(coalesce=False)
         return lanes
     finally:
         cache.delete(_SWEEP_LOCK)
 
 
-def _lane_lock(lane: int) -> bool:
-    if connection.vendor != "postgresql":
-        return True  # SQLite: one process, tasks run in it one at a time
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LANE_LOCK_CLASS, lane])
-        return bool(cursor.fetchone()[0])
-
-
 def _batch_process(*, lane: int, batch_size: int) -> int | None:
     """One batch in one transaction; None if the lane is held by another worker."""
     with transaction.atomic():
-        if not _lane_lock(lane):
+        if not lane_lock_try(lane=lane):
             return None
-        # Marked first: the recompute below reads processed events only (what the read
-        # APIs count), and this batch is part of them.
+        # Out of the outbox first: the activity recompute below reads processed events only
+        # (what the read APIs count), and this batch is part of them.
         rows = _batch_claim(lane=lane, batch_size=batch_size)
         if not rows:
             return 0
-        dirty = _facts_derive(rows)
-        dirty |= {(r.api_client_id, _day(r.event_time)) for r in rows}
-        rollup_keys_dirty(keys=dirty)  # last: see rollup_keys_dirty
+        _facts_derive(rows)
         return len(rows)
 
 
 def _batch_claim(*, lane: int, batch_size: int) -> list[_BatchRow]:
-    """Mark up to ``batch_size`` pending events of ``lane`` processed (oldest first; rows
-    locked by another transaction are skipped) and return them."""
+    """Delete the oldest outbox rows of ``lane`` up to ``batch_size`` events (at least one
+    row), stamp their jobs processed, and return their events. The lane lock makes the
+    caller the only reader of the lane's rows, so no row locks are needed."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        # One statement: the pending-index probe, the row locks and the marking, with the
-        # columns returned (no second statement naming thousands of ids).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE caliper_caliperevent e SET processed_at = %s "
-                "FROM (SELECT id FROM caliper_caliperevent "
-                "WHERE lane = %s AND processed_at IS NULL ORDER BY id LIMIT %s "
-                "FOR UPDATE SKIP LOCKED) p WHERE e.id = p.id "
-                f"RETURNING {', '.join(f'e.{name}' for name in _BatchRow._fields)}",
-                [now, lane, batch_size],
+                "DELETE FROM caliper_eventoutbox WHERE id IN (SELECT id FROM ("
+                "SELECT id, sum(events) OVER (ORDER BY id) - events AS before "
+                "FROM caliper_eventoutbox WHERE lane = %s ORDER BY id LIMIT %s) s "
+                "WHERE before < %s) RETURNING job_id",
+                [lane, batch_size, batch_size],
+            )
+            jobs = sorted(str(job) for (job,) in cursor.fetchall())
+            if not jobs:
+                return []
+            array = "{" + ",".join(jobs) + "}"
+            cursor.execute(
+                "UPDATE caliper_ingestjob SET processed_at = %s WHERE id = ANY(%s::uuid[])",
+                [now, array],
+            )
+            cursor.execute(
+                f"SELECT {', '.join(_ROW_COLUMNS)} FROM caliper_caliperevent e "
+                "WHERE e.job_id = ANY(%s::uuid[]) AND e.lane = %s ORDER BY e.id",
+                [array, lane],
             )
             return [_BatchRow(*values) for values in cursor.fetchall()]
-    pending = CaliperEvent.objects.filter(lane=lane, processed_at__isnull=True).order_by("id")
-    if connection.features.has_select_for_update_skip_locked:
-        pending = pending.select_for_update(skip_locked=True)
-    rows = [_BatchRow(*values) for values in pending.values_list(*_BatchRow._fields)[:batch_size]]
-    if rows:
-        CaliperEvent.objects.filter(id__in=[r.id for r in rows]).update(processed_at=now)
+    claimed, total = [], 0
+    for pk, job_id, events in (
+        EventOutbox.objects.filter(lane=lane)
+        .order_by("id")
+        .values_list("id", "job_id", "events")[:batch_size]
+    ):
+        if total >= batch_size:
+            break
+        claimed.append((pk, job_id))
+        total += events
+    if not claimed:
+        return []
+    EventOutbox.objects.filter(id__in=[pk for pk, _ in claimed]).delete()
+    job_ids = [job_id for _, job_id in claimed]
+    IngestJob.objects.filter(id__in=job_ids).update(processed_at=now)
+    fields = [name for name in _BatchRow._fields if name != "missing_fields"]
+    rows = []
+    for values in (
+        CaliperEvent.objects.filter(job_id__in=job_ids, lane=lane)
+        .order_by("id")
+        .values_list(*fields, "missing_fields")
+    ):
+        record = dict(zip(fields, values[:-1], strict=True))
+        missing = values[-1]
+        if isinstance(missing, str):
+            missing = json.loads(missing)
+        rows.append(_BatchRow(**record, missing_fields=bool(missing)))
     return rows
 
 
-def _facts_derive(rows: list[_BatchRow]) -> set[AppDayKey]:
-    """Recompute every fact the Timeback events of ``rows`` touch. Unattributed and other
-    events derive nothing (their app-day is still refreshed for event quality). Returns the
-    app-days of the outcomes recomputed."""
+def _facts_derive(rows: list[_BatchRow]) -> None:
+    """Derive every fact of the batch ``rows``: rescore the activities their Timeback events
+    touch (outcomes, ledger, gradebook, mastery), then add the batch's time and the changed
+    outcomes to the time facts and the rollups, and count its events' quality. Unattributed
+    and other events derive no fact, but count in the quality of their app-day."""
     timeback = [r for r in rows if r.is_timeback and r.user_id is not None]
-    if not timeback:
-        return set()
     activities: set[ActivityKey] = set()
-    time_keys: set[TimeKey] = set()
+    seconds: dict[TimeKey, list[float]] = {}
     for r in timeback:
         assert r.user_id is not None
         if r.event_type in ACTIVITY_EVENT_TYPES or r.event_type in TIME_SPENT_EVENT_TYPES:
             activities.add((r.user_id, r.object_iri))
         if r.event_type in TIME_SPENT_EVENT_TYPES:
-            time_keys.add((r.user_id, r.api_client_id, r.app_name, r.subject, _day(r.event_time)))
+            key = (r.user_id, r.api_client_id, r.app_name, r.subject, _day(r.event_time))
+            sums = seconds.setdefault(key, [0.0] * len(_SECONDS))
+            for i, name in enumerate(_SECONDS):
+                sums[i] += float(getattr(r, f"{name}_seconds") or 0.0)
     org_scopes = _org_scopes({r.user_id for r in timeback if r.user_id is not None})
     completions = activity_outcomes_recompute(keys=activities, org_scopes=org_scopes)
     ledger_entries_sync(completions=completions)
     assessment_results_write(completions=completions)
     mastery_facts_recompute(completions=completions)
-    time_facts_recompute(keys=time_keys, org_scopes=org_scopes)
-    student_days: set[StudentDayKey] = {(k[0], k[4]) for k in time_keys}
-    student_days |= {(c.outcome.student_id, c.outcome.day) for c in completions}
-    student_rollups_recompute(keys=student_days, org_scopes=org_scopes)
-    return {(c.outcome.api_client_id, c.outcome.day) for c in completions}
+    time_facts_add(seconds=seconds, org_scopes=org_scopes)
+    deltas = RollupDeltas()
+    deltas.events_add(rows)
+    for c in completions:
+        if c.changed:
+            deltas.outcome_replace(c.before, c.outcome)
+    # Last: the app-day rows are shared by the lanes (see rollup_deltas_apply).
+    rollup_deltas_apply(deltas=deltas, org_scopes=org_scopes)
 
 
 def _org_scopes(students: set[int]) -> dict[int, int]:
     """Student pk → org_scope pk."""
+    if not students:
+        return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

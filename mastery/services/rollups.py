@@ -1,22 +1,31 @@
-"""Rollups for dashboards: per student per day (written with the facts, in the processing
-transaction) and per app per day (written by ``rollups_refresh`` from a queue of dirty keys).
+"""Rollups for dashboards: per student per day and per app per day (with the app's event
+quality), maintained in the processing transaction of each batch.
 
-Every rollup row is recomputed whole from the facts and the events of its key, never
-incremented, so a rerun (after a crash, or twice) writes the same row. The app-day queue
-(``RollupDirtyKey``) makes the app rollups resumable: a key stays queued until a refresh that
-read it has committed its rows, and a key dirtied again meanwhile (new token) stays queued.
+Every column is a sum (or a count) over events and outcomes, so a batch adds what it changed:
+``RollupDeltas`` collects, from the batch's event rows and from the outcomes the batch
+rescored (new minus stored), the amounts to add per key, and ``rollup_deltas_apply`` adds
+them with one upsert per table. The batch leaves the outbox in the same transaction, so each
+event counts exactly once, whatever crashes: a rolled-back batch added nothing and is simply
+processed again (resumable and idempotent). Distinct students per app-day are kept as rows
+(``AppStudentDay``): a student first seen adds one.
+
+``rollups_rebuild`` recomputes rows from scratch (the facts and the event store) with the
+processing lanes held; the tests check that it agrees with what the batches maintained.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from caliper.models import CaliperEvent
@@ -24,7 +33,7 @@ from mastery.models import (
     ActivityOutcome,
     AppDailyRollup,
     AppEventQuality,
-    RollupDirtyKey,
+    AppStudentDay,
     StudentDailyRollup,
     TimeFact,
 )
@@ -35,17 +44,19 @@ from mastery.rules import (
     TIME_SPENT_EVENT_TYPES,
     XP_FLOOR,
 )
-from mastery.services.bulk import bulk_upsert, is_postgresql
-from mastery.services.facts import day_bounds
+from mastery.services.bulk import bulk_upsert, bulk_upsert_rows, is_postgresql
+from mastery.services.facts import day_bounds, time_facts_recompute
+from mastery.services.locks import lanes_hold
 from mastery.services.outcomes import json_param
+from roster.models import User
 
 __all__ = [
     "OUTCOME_FINDING_CONDITIONS",
     "AppDayKey",
+    "RollupDeltas",
     "StudentDayKey",
-    "rollup_keys_dirty",
-    "rollups_pending",
-    "rollups_refresh",
+    "rollup_deltas_apply",
+    "rollups_rebuild",
     "student_rollups_recompute",
 ]
 
@@ -65,8 +76,6 @@ OUTCOME_FINDING_CONDITIONS: dict[str, Q] = {
     "no_time_spent": Q(active_minutes__lte=0),
 }
 
-_ROLLUP_LOCK_CLASS = 7312  # PostgreSQL advisory-lock namespace of the app rollup refresh
-_ROLLUP_CACHE_LOCK = "lock:mastery:rollups-refresh"
 _SECONDS = ("active", "inactive", "waste", "unknown", "anti_pattern")
 
 
@@ -195,123 +204,371 @@ def _merge(totals: dict[StudentDayKey, dict[str, Any]], row: dict[str, Any]) -> 
 
 
 # ---------------------------------------------------------------------------------------
-# App × day: the dirty-key queue and its refresh
+# Deltas: what one batch adds
+# ---------------------------------------------------------------------------------------
+
+# Column order of the delta vectors (and of the upserts below).
+_STUDENT_SUMS = (
+    "xp",
+    "activities_completed",
+    "total_questions",
+    "correct_questions",
+    "mastered_units",
+    *(f"{name}_seconds" for name in _SECONDS),
+)
+_APP_SUMS = (
+    "students",
+    "activities_completed",
+    "xp",
+    "total_questions",
+    "correct_questions",
+    "mastered_units",
+    "active_seconds",
+    "inactive_seconds",
+    "waste_seconds",
+)
+_QUALITY_SUMS = (
+    "events",
+    "timeback_events",
+    "completions",
+    "unattributed",
+    "missing_fields",
+    *OUTCOME_FINDING_CONDITIONS,
+)
+_S = {name: i for i, name in enumerate(_STUDENT_SUMS)}
+_A = {name: i for i, name in enumerate(_APP_SUMS)}
+_Q = {name: i for i, name in enumerate(_QUALITY_SUMS)}
+_TIMEBACK_TYPES = frozenset(ACTIVITY_EVENT_TYPES + TIME_SPENT_EVENT_TYPES)
+_ACTIVITY_TYPES = frozenset(ACTIVITY_EVENT_TYPES)
+_TIME_TYPES = frozenset(TIME_SPENT_EVENT_TYPES)
+
+
+class BatchEvent(Protocol):
+    """What the rollups need of one event of a batch."""
+
+    @property
+    def api_client_id(self) -> int: ...
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def is_timeback(self) -> bool: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def event_time(self) -> dt.datetime: ...
+    @property
+    def missing_fields(self) -> bool: ...
+    @property
+    def active_seconds(self) -> float | None: ...
+    @property
+    def inactive_seconds(self) -> float | None: ...
+    @property
+    def waste_seconds(self) -> float | None: ...
+    @property
+    def unknown_seconds(self) -> float | None: ...
+    @property
+    def anti_pattern_seconds(self) -> float | None: ...
+
+
+class OutcomeValues(Protocol):
+    """What the rollups need of an outcome (``mastery.services.outcomes.OutcomeRow``)."""
+
+    @property
+    def student_id(self) -> int: ...
+    @property
+    def api_client_id(self) -> int: ...
+    @property
+    def day(self) -> dt.date: ...
+    @property
+    def xp_awarded(self) -> float: ...
+    @property
+    def total_questions(self) -> int | None: ...
+    @property
+    def correct_questions(self) -> int | None: ...
+    @property
+    def mastered_units(self) -> int: ...
+    @property
+    def findings(self) -> list[str]: ...
+
+
+@dataclass
+class RollupDeltas:
+    """The amounts a batch adds to the rollups, per key, and the (client, day, student)
+    triples it saw (each adds one student to its app-day the first time only)."""
+
+    student: dict[StudentDayKey, list[float]] = field(default_factory=dict)
+    app: dict[AppDayKey, list[float]] = field(default_factory=dict)
+    quality: dict[AppDayKey, list[int]] = field(default_factory=dict)
+    app_students: set[tuple[int, dt.date, int]] = field(default_factory=set)
+
+    def events_add(self, rows: Iterable[BatchEvent]) -> None:
+        """Count the batch's events: event quality of every event, distinct students, and
+        the time of the Timeback TimeSpentEvents of known students."""
+        for r in rows:
+            day = _utc_day(r.event_time)
+            key = (r.api_client_id, day)
+            q = self.quality.get(key)
+            if q is None:
+                q = self.quality[key] = [0] * len(_QUALITY_SUMS)
+                self._app(key)  # every app-day with events has a rollup row, if all zero
+            q[_Q["events"]] += 1
+            timeback_type = r.event_type in _TIMEBACK_TYPES
+            if r.is_timeback:
+                q[_Q["timeback_events"]] += 1
+                if r.event_type in _ACTIVITY_TYPES:
+                    q[_Q["completions"]] += 1
+            if r.user_id is None:
+                q[_Q["unattributed"]] += 1
+            else:
+                self.app_students.add((r.api_client_id, day, r.user_id))
+            # Recommended fields absent, or a Timeback event type that failed the profile.
+            if r.missing_fields or (timeback_type and not r.is_timeback):
+                q[_Q["missing_fields"]] += 1
+            if r.is_timeback and r.user_id is not None and r.event_type in _TIME_TYPES:
+                seconds = [float(getattr(r, f"{name}_seconds") or 0.0) for name in _SECONDS]
+                student = self._student(r.user_id, day)
+                for offset, value in enumerate(seconds):
+                    student[_S["active_seconds"] + offset] += value
+                app = self._app(key)
+                app[_A["active_seconds"]] += seconds[0]
+                app[_A["inactive_seconds"]] += seconds[1]
+                app[_A["waste_seconds"]] += seconds[2]
+
+    def outcome_replace(self, before: OutcomeValues | None, after: OutcomeValues) -> None:
+        """An outcome rewritten by the batch: add ``after`` and take ``before`` (the stored
+        row it replaces, None for a new completion) away."""
+        if before is not None:
+            self._outcome(before, -1)
+        self._outcome(after, 1)
+
+    def _outcome(self, o: OutcomeValues, sign: int) -> None:
+        student = self._student(o.student_id, o.day)
+        app = self._app((o.api_client_id, o.day))
+        amounts = (
+            ("xp", o.xp_awarded),
+            ("activities_completed", 1),
+            ("total_questions", o.total_questions or 0),
+            ("correct_questions", o.correct_questions or 0),
+            ("mastered_units", o.mastered_units),
+        )
+        for name, value in amounts:
+            student[_S[name]] += sign * value
+            app[_A[name]] += sign * value
+        key = (o.api_client_id, o.day)
+        q = self.quality.get(key)
+        if q is None:
+            q = self.quality[key] = [0] * len(_QUALITY_SUMS)
+        for code in OUTCOME_FINDING_CONDITIONS:
+            if code in o.findings:
+                q[_Q[code]] += sign
+
+    def _student(self, student: int, day: dt.date) -> list[float]:
+        key = (student, day)
+        row = self.student.get(key)
+        if row is None:
+            row = self.student[key] = [0.0] * len(_STUDENT_SUMS)
+        return row
+
+    def _app(self, key: AppDayKey) -> list[float]:
+        row = self.app.get(key)
+        if row is None:
+            row = self.app[key] = [0.0] * len(_APP_SUMS)
+        return row
+
+
+def rollup_deltas_apply(*, deltas: RollupDeltas, org_scopes: Mapping[int, int]) -> None:
+    """Add ``deltas`` to the rollup rows (created at zero when missing). ``org_scopes`` maps
+    student pk → org_scope pk. The app-day rows are shared by the lanes: they are written
+    last (each lane's transaction holds them only until its commit) and in key order."""
+    student_rows = [
+        (student, day, org_scopes[student], *_typed(StudentDailyRollup, _STUDENT_SUMS, values))
+        for (student, day), values in sorted(deltas.student.items())
+    ]
+    bulk_upsert_rows(
+        StudentDailyRollup,
+        fields=("student_id", "day", "org_scope_id", *_STUDENT_SUMS),
+        rows=student_rows,
+        unique_fields=("student", "day"),
+        increment_fields=_STUDENT_SUMS,
+        update_fields=("org_scope", "updated_at"),
+    )
+    for client, day, count in _students_first_seen(deltas.app_students):
+        row = deltas._app((client, day))
+        row[_A["students"]] += count
+    bulk_upsert_rows(
+        AppDailyRollup,
+        fields=("api_client_id", "day", *_APP_SUMS),
+        rows=[
+            (*key, *_typed(AppDailyRollup, _APP_SUMS, values))
+            for key, values in sorted(deltas.app.items())
+        ],
+        unique_fields=("api_client", "day"),
+        increment_fields=_APP_SUMS,
+        update_fields=("updated_at",),
+    )
+    bulk_upsert_rows(
+        AppEventQuality,
+        fields=("api_client_id", "day", *_QUALITY_SUMS),
+        rows=[(*key, *values) for key, values in sorted(deltas.quality.items())],
+        unique_fields=("api_client", "day"),
+        increment_fields=_QUALITY_SUMS,
+        update_fields=("updated_at",),
+    )
+
+
+def _typed(model: type[Any], names: Iterable[str], values: list[float]) -> list[float | int]:
+    """Counts as integers, sums rounded as every stored sum."""
+    return [
+        _r(value)
+        if model._meta.get_field(name).get_internal_type() == "FloatField"
+        else int(round(value))
+        for name, value in zip(names, values, strict=True)
+    ]
+
+
+def _students_first_seen(
+    triples: set[tuple[int, dt.date, int]],
+) -> list[tuple[int, dt.date, int]]:
+    """Record (client, day, student) triples; return per app-day how many were new."""
+    if not triples:
+        return []
+    ordered = sorted(triples)
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH t AS (SELECT (t->>0)::bigint AS api_client_id, (t->>1)::date AS day, "
+                "(t->>2)::bigint AS student_id FROM jsonb_array_elements(%s::jsonb) t), "
+                "added AS (INSERT INTO mastery_appstudentday (api_client_id, day, student_id) "
+                "SELECT * FROM t ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING "
+                "RETURNING api_client_id, day) "
+                "SELECT api_client_id, day, count(*) FROM added GROUP BY 1, 2 ORDER BY 1, 2",
+                [json_param(ordered)],
+            )
+            return [(client, day, int(n)) for client, day, n in cursor.fetchall()]
+    seen = set(
+        AppStudentDay.objects.filter(
+            api_client_id__in={t[0] for t in ordered},
+            day__in={t[1] for t in ordered},
+            student_id__in={t[2] for t in ordered},
+        ).values_list("api_client_id", "day", "student_id")
+    )
+    new = [t for t in ordered if t not in seen]
+    AppStudentDay.objects.bulk_create(
+        [AppStudentDay(api_client_id=c, day=d, student_id=s) for c, d, s in new]
+    )
+    counts: dict[AppDayKey, int] = defaultdict(int)
+    for client, day, _ in new:
+        counts[(client, day)] += 1
+    return [(client, day, n) for (client, day), n in sorted(counts.items())]
+
+
+def _utc_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
+# ---------------------------------------------------------------------------------------
+# Rebuild from scratch
 # ---------------------------------------------------------------------------------------
 
 
-def rollup_keys_dirty(*, keys: Collection[AppDayKey]) -> None:
-    """Queue the app-days ``keys`` for ``rollups_refresh``. An already queued key gets a new
-    token, so a refresh that read the old one leaves it queued.
-
-    The processing transaction calls this last: the upsert locks the (shared) key rows until
-    commit, and last means the other lane waits on them for the commit only."""
-    if not keys:
-        return
-    bulk_upsert(
-        # Sorted, so that two lanes lock shared keys in one order and cannot deadlock.
-        [RollupDirtyKey(api_client_id=client, day=day) for client, day in sorted(set(keys))],
-        unique_fields=["api_client", "day"],
-        update_fields=["token"],
-    )
-
-
-def rollups_refresh(*, limit: int = 5000) -> int:
-    """Recompute ``AppDailyRollup`` and ``AppEventQuality`` for up to ``limit`` queued
-    app-days and dequeue them. One refresh runs at a time (a PostgreSQL advisory lock, or a
-    cache lock elsewhere): a second caller returns 0 at once. Safe to run twice or to crash
-    half-way. Returns the number of app-days recomputed."""
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [_ROLLUP_LOCK_CLASS])
-                if not cursor.fetchone()[0]:
-                    return 0
-            return _refresh(limit)
-    if not cache.add(_ROLLUP_CACHE_LOCK, "1", timeout=300):
-        return 0
-    try:
-        with transaction.atomic():
-            return _refresh(limit)
-    finally:
-        cache.delete(_ROLLUP_CACHE_LOCK)
-
-
-def rollups_pending() -> bool:
-    """True when some app-day waits for ``rollups_refresh``."""
-    return RollupDirtyKey.objects.exists()
-
-
-def _refresh(limit: int) -> int:
-    queued = list(
-        RollupDirtyKey.objects.order_by("day", "api_client_id").values_list(
-            "api_client_id", "day", "token"
-        )[:limit]
-    )
-    if not queued:
-        return 0
-    keys = sorted({(client, day) for client, day, _ in queued})
-    rollups, qualities = [], []
-    for client, day in keys:
-        rollup, quality = _app_day(client, day)
-        rollups.append(rollup)
-        qualities.append(quality)
-    bulk_upsert(
-        rollups,
-        unique_fields=["api_client", "day"],
-        update_fields=[
-            "students",
-            "activities_completed",
-            "xp",
-            "total_questions",
-            "correct_questions",
-            "mastered_units",
-            "active_seconds",
-            "inactive_seconds",
-            "waste_seconds",
-            "updated_at",
-        ],
-    )
-    bulk_upsert(
-        qualities,
-        unique_fields=["api_client", "day"],
-        update_fields=[
-            "events",
-            "timeback_events",
-            "completions",
-            "unattributed",
-            "xp_above_active",
-            "xp_below_80",
-            "mastery_below_90",
-            "no_time_spent",
-            "missing_fields",
-            "updated_at",
-        ],
-    )
-    # Dequeue only the keys still carrying the token read above: a key dirtied again since
-    # (its processing transaction may even be committing now) has a new token and stays.
-    # Tokens are unique per dirtying, so they alone name the versions read.
-    RollupDirtyKey.objects.filter(token__in=[token for *_, token in queued]).delete()
-    return len(keys)
+def rollups_rebuild(*, days: Collection[dt.date] | None = None) -> int:
+    """Recompute, from the event store and the outcomes, the time facts, the student and
+    app rollups, the event quality and the app-day students of ``days`` (UTC; default every
+    day with events), replacing what the batches maintained. For repairs (say a rule fixed
+    in a migration) and for the tests. Holds every processing lane for the duration (on
+    PostgreSQL), so no batch adds to a row while it is recomputed. Returns the app-days
+    rebuilt."""
+    with transaction.atomic():
+        # Every lane, including any beyond the setting that still holds events.
+        lanes = CaliperEvent.objects.aggregate(top=Max("lane"))["top"] or 0
+        lanes_hold(lanes=max(settings.CALIPER_PROCESSING_LANES, lanes + 1))
+        events = CaliperEvent.objects.all()
+        if days is not None:
+            if not days:
+                return 0
+            start, end = day_bounds(days)
+            events = events.filter(event_time__gte=start, event_time__lt=end)
+        processed = events.processed()
+        # Time facts of every (student, client, app, subject, day) with TimeSpentEvents.
+        timed = (
+            processed.filter(
+                is_timeback=True, user__isnull=False, event_type__in=TIME_SPENT_EVENT_TYPES
+            )
+            .annotate(day=TruncDate("event_time", tzinfo=dt.UTC))
+            .values_list("user_id", "api_client_id", "app_name", "subject", "day")
+            .distinct()
+        )
+        time_keys = set(timed.order_by())
+        users = {key[0] for key in time_keys}
+        student_days = {(key[0], key[4]) for key in time_keys}
+        outcome_days = ActivityOutcome.objects.all()
+        if days is not None:
+            outcome_days = outcome_days.filter(day__in=list(days))
+        student_days |= set(outcome_days.values_list("student_id", "day").distinct().order_by())
+        users |= {student for student, _ in student_days}
+        org_scopes = dict(User.objects.filter(pk__in=users).values_list("pk", "org_scope_id"))
+        time_facts_recompute(keys=time_keys, org_scopes=org_scopes)
+        student_rollups_recompute(keys=student_days, org_scopes=org_scopes)
+        app_days = set(
+            processed.annotate(day=TruncDate("event_time", tzinfo=dt.UTC))
+            .values_list("api_client_id", "day")
+            .distinct()
+            .order_by()
+        )
+        for client, day in sorted(app_days):
+            rollup, quality = _app_day(client, day)
+            AppStudentDay.objects.filter(api_client_id=client, day=day).delete()
+            start, end = day_bounds([day])
+            AppStudentDay.objects.bulk_create(
+                [
+                    AppStudentDay(api_client_id=client, day=day, student_id=student)
+                    for student in processed.filter(
+                        api_client_id=client,
+                        event_time__gte=start,
+                        event_time__lt=end,
+                        user__isnull=False,
+                    )
+                    .values_list("user_id", flat=True)
+                    .distinct()
+                    .order_by()
+                ],
+                batch_size=2000,
+            )
+            bulk_upsert(
+                [rollup],
+                unique_fields=["api_client", "day"],
+                update_fields=[*_APP_SUMS, "updated_at"],
+            )
+            bulk_upsert(
+                [quality],
+                unique_fields=["api_client", "day"],
+                update_fields=[*_QUALITY_SUMS, "updated_at"],
+            )
+        return len(app_days)
 
 
 def _app_day(client: int, day: dt.date) -> tuple[AppDailyRollup, AppEventQuality]:
-    """The rollup and the event quality of one app-day, from its events, outcomes and time
-    facts. Three aggregate queries."""
+    """The rollup and the event quality of one app-day, from its processed events, outcomes
+    and time facts. Three aggregate queries."""
     start, end = day_bounds([day])
     timeback_types = ACTIVITY_EVENT_TYPES + TIME_SPENT_EVENT_TYPES
-    events = CaliperEvent.objects.filter(
-        api_client_id=client, event_time__gte=start, event_time__lt=end
-    ).aggregate(
-        events=Count("id"),
-        timeback_events=Count("id", filter=Q(is_timeback=True)),
-        completions=Count("id", filter=Q(is_timeback=True, event_type__in=ACTIVITY_EVENT_TYPES)),
-        unattributed=Count("id", filter=Q(user__isnull=True)),
-        # Recommended fields absent, or a Timeback event type that failed the profile shape.
-        missing_fields=Count(
-            "id",
-            filter=~Q(missing_fields=[]) | Q(event_type__in=timeback_types, is_timeback=False),
-        ),
-        students=Count("user_id", distinct=True),
+    events = (
+        CaliperEvent.objects.processed()
+        .filter(api_client_id=client, event_time__gte=start, event_time__lt=end)
+        .aggregate(
+            events=Count("id"),
+            timeback_events=Count("id", filter=Q(is_timeback=True)),
+            completions=Count(
+                "id", filter=Q(is_timeback=True, event_type__in=ACTIVITY_EVENT_TYPES)
+            ),
+            unattributed=Count("id", filter=Q(user__isnull=True)),
+            # Recommended fields absent, or a Timeback event type that failed the profile shape.
+            missing_fields=Count(
+                "id",
+                filter=~Q(missing_fields=[]) | Q(event_type__in=timeback_types, is_timeback=False),
+            ),
+            students=Count("user_id", distinct=True),
+        )
     )
     outcomes = ActivityOutcome.objects.filter(api_client_id=client, day=day).aggregate(
         activities_completed=Count("id"),

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caliper.models import CaliperEntity, CaliperEvent, IngestJob
+from caliper.models import CaliperEntity, CaliperEvent, EventOutbox, IngestJob
 from caliper.services import CaliperRejected, body_hash, events_ingest
 from caliper.services.actors import actor_keys
 from roster.models import UserRole
@@ -81,7 +81,8 @@ def test_activity_event_is_stored_with_timeback_columns(
     assert row.user_id == student.pk
     assert row.org_scope_id == student.org_scope_id
     assert row.lane == student.pk % 2
-    assert row.processed_at is None
+    assert CaliperEvent.objects.pending().get() == row
+    assert EventOutbox.objects.filter(job_id=result.job_id, lane=row.lane, events=1).exists()
     assert row.is_timeback
     assert (row.event_type, row.action, row.profile) == (
         "ActivityEvent",
@@ -490,6 +491,7 @@ def test_queries_do_not_grow_with_the_envelope(world, enqueued) -> None:
     assert [q for q in small if not q.startswith(("SAVEPOINT", "RELEASE"))] == [
         'SELECT u."id",',
         'INSERT INTO "caliper_ingestjob"',
+        'INSERT INTO "caliper_eventoutbox"',
         'INSERT INTO "caliper_caliperentity"',
     ]
     assert small_inserts == 1

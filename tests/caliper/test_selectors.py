@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from caliper.choices import JobState
-from caliper.models import CaliperEvent
+from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from caliper.selectors import EventFilters, event_get, event_list, job_status
 from caliper.services import events_ingest
 from common.exceptions import NotFound
@@ -112,16 +112,24 @@ def test_job_status_belongs_to_its_client(world) -> None:
         job_status(grant=world["client_a"].grant, job_id="nope")
 
 
-def test_job_state_follows_the_markers(world) -> None:
+def test_job_state_follows_the_outbox(world) -> None:
     grant, job_id = world["client_a"].grant, str(world["job_a"])
     rows = list(CaliperEvent.objects.filter(job_id=world["job_a"]).order_by("id"))
     status = job_status(grant=grant, job_id=job_id)
     assert (status.state, status.results, status.pending) == (JobState.WAITING, None, 2)
-    first_done = timezone.now()
-    CaliperEvent.objects.filter(pk=rows[0].pk).update(processed_at=first_done)
-    assert job_status(grant=grant, job_id=job_id).state == JobState.ACTIVE
+    # The job's two events in two lanes, as two students' would be.
+    [queued] = EventOutbox.objects.filter(job_id=world["job_a"])
+    other = 1 - queued.lane
+    CaliperEvent.objects.filter(pk=rows[0].pk).update(lane=other)
+    EventOutbox.objects.filter(pk=queued.pk).update(events=1)
+    EventOutbox.objects.create(job_id=world["job_a"], lane=other, events=1)
+
+    EventOutbox.objects.filter(job_id=world["job_a"], lane=other).delete()
+    status = job_status(grant=grant, job_id=job_id)
+    assert (status.state, status.pending) == (JobState.ACTIVE, 1)
     last_done = timezone.now()
-    CaliperEvent.objects.filter(pk=rows[1].pk).update(processed_at=last_done)
+    EventOutbox.objects.filter(job_id=world["job_a"]).delete()
+    IngestJob.objects.filter(pk=world["job_a"]).update(processed_at=last_done)
     status = job_status(grant=grant, job_id=job_id)
     assert status.state == JobState.COMPLETED
     assert status.results == [(r.pk, r.external_id) for r in rows]

@@ -72,7 +72,7 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "-Q",
-                "ingest,rollup,default",
+                "ingest,default",
                 "--loglevel",
                 "INFO",
                 "-n",

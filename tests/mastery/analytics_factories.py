@@ -19,6 +19,7 @@ from mastery.models import ActivityOutcome, MasteryFact, TimeFact, XpLedgerEntry
 from roster.models import Org, User
 from tenancy.models import ApiClient
 from tenancy.services import api_client_create
+from tests.mastery.factories import event_job
 
 __all__ = [
     "PROCESSED_AT",
@@ -70,7 +71,12 @@ def _event(
         api_client=api_client,
         org_scope=student.org_scope,
         lane=student.pk % 2,
-        processed_at=PROCESSED_AT if processed else None,
+        job=event_job(
+            client=api_client,
+            lane=student.pk % 2,
+            pending=not processed,
+            processed_at=PROCESSED_AT if processed else None,
+        ),
         sensor=SENSOR,
         send_time=SEND_TIME,
         event_type=event_type,

@@ -1,5 +1,6 @@
 """Mastery test data: Caliper events written straight into the store, with the Timeback
-columns ingest would have extracted, so pipeline tests need no HTTP and no envelope."""
+columns ingest would have extracted and, as ingest does, a job and an outbox row, so pipeline
+tests need no HTTP and no envelope."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from caliper.models import CaliperEvent
+from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from roster.models import Course, Org, User, UserRole
 from tenancy.models import ApiClient
 from tenancy.services import api_client_create
@@ -81,6 +82,19 @@ def _item_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
 
 
+def event_job(
+    *, client: ApiClient, lane: int, pending: bool = True, processed_at: datetime | None = None
+) -> IngestJob:
+    """A job of one event: queued in ``lane`` of the outbox when ``pending``, else processed
+    (at ``processed_at``)."""
+    job = IngestJob.objects.create(
+        api_client=client, sensor=SENSOR, event_count=1, processed_at=processed_at
+    )
+    if pending:
+        EventOutbox.objects.create(job=job, lane=lane, events=1)
+    return job
+
+
 def caliper_event(
     *,
     client: ApiClient,
@@ -106,16 +120,20 @@ def caliper_event(
     missing_fields: Sequence[str] = (),
     save: bool = True,
 ) -> CaliperEvent:
-    """One stored event. ``kind`` "activity" (an ActivityEvent completion) or "time" (a
-    TimeSpentEvent); ``event_type`` overrides the type (e.g. a plain Caliper "ViewEvent")."""
+    """One stored event, pending (in a job of its own, queued in the outbox). ``kind``
+    "activity" (an ActivityEvent completion) or "time" (a TimeSpentEvent); ``event_type``
+    overrides the type (e.g. a plain Caliper "ViewEvent"). With ``save`` False the event is
+    returned unsaved (its job and outbox row are written): save it, e.g. in bulk."""
     is_activity = kind == "activity"
     etype = event_type or ("ActivityEvent" if is_activity else "TimeSpentEvent")
     lanes = settings.CALIPER_PROCESSING_LANES
+    lane = (user.pk % lanes) if user else 0
     values: dict[str, Any] = {
+        "job": event_job(client=client, lane=lane),
         "external_id": external_id or f"urn:uuid:{uuid.uuid4()}",
         "api_client": client,
         "org_scope_id": user.org_scope_id if user else client.organisation_id,
-        "lane": (user.pk % lanes) if user else 0,
+        "lane": lane,
         "sensor": SENSOR,
         "send_time": event_time,
         "event_type": etype,

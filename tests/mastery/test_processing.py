@@ -1,11 +1,12 @@
 """The learning pipeline on the real database: facts, ledger, gradebook and rollups from
-stored events; independent of arrival order and batch split; idempotent."""
+stored events; independent of arrival order and batch split; a failed batch leaves no trace;
+the sums the batches maintain agree with a rebuild from scratch."""
 
 from __future__ import annotations
 
 import itertools
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,21 +14,21 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from caliper.models import CaliperEvent
+from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from mastery.choices import Finding, LedgerReason
 from mastery.models import (
     ActivityOutcome,
     AppDailyRollup,
     AppEventQuality,
+    AppStudentDay,
     MasteryFact,
-    RollupDirtyKey,
     StudentDailyRollup,
     TimeFact,
     XpLedgerEntry,
 )
-from mastery.services import learning_events_process, rollups_refresh
+from mastery.services import learning_events_process, rollups_rebuild
 from mastery.services.gradebook import line_item_sourced_id
-from mastery.services.rollups import OUTCOME_FINDING_CONDITIONS, rollup_keys_dirty
+from mastery.services.rollups import OUTCOME_FINDING_CONDITIONS
 from roster.models import AssessmentLineItem, AssessmentResult
 from tests.mastery.factories import ACTIVITY, MOMENT, SENSOR, Scene, caliper_event, make_scene
 
@@ -44,10 +45,12 @@ def scene(db: None) -> Scene:
 def process_all(batch_size: int = 2000) -> int:
     total = 0
     for lane in range(2):
-        total += learning_events_process(lane=lane, batch_size=batch_size)
-    while rollups_refresh():
-        pass
+        total += learning_events_process(lane=lane, batch_size=batch_size, time_budget_s=60)
     return total
+
+
+def pending() -> int:
+    return CaliperEvent.objects.pending().count()
 
 
 def ledger_sum(event: CaliperEvent) -> float:
@@ -69,7 +72,7 @@ def test_an_activity_becomes_outcome_ledger_result_facts_and_rollups(scene: Scen
                          course_iri=scene.course_iri)  # fmt: skip
 
     assert process_all() == 3
-    assert not CaliperEvent.objects.filter(processed_at__isnull=True).exists()
+    assert not pending()
 
     outcome = ActivityOutcome.objects.get()
     assert outcome.event == done
@@ -106,7 +109,8 @@ def test_an_activity_becomes_outcome_ledger_result_facts_and_rollups(scene: Scen
     assert (app.activities_completed, app.active_seconds, app.waste_seconds) == (1, 900, 120)
     quality = AppEventQuality.objects.get()
     assert (quality.events, quality.timeback_events, quality.completions) == (3, 3, 1)
-    assert not RollupDirtyKey.objects.exists()
+    assert not EventOutbox.objects.exists()
+    assert IngestJob.objects.filter(processed_at__isnull=True).count() == 0
 
 
 def test_the_gradebook_gets_a_line_item_and_a_result_with_xp_metadata(scene: Scene) -> None:
@@ -227,7 +231,7 @@ def _store(scene: Scene, story: list[dict[str, Any]], order: list[int]) -> None:
 def _wipe() -> None:
     for model in (XpLedgerEntry, ActivityOutcome, AssessmentResult, AssessmentLineItem,
                   MasteryFact, TimeFact, StudentDailyRollup, AppDailyRollup, AppEventQuality,
-                  RollupDirtyKey, CaliperEvent):  # fmt: skip
+                  AppStudentDay, CaliperEvent, EventOutbox, IngestJob):  # fmt: skip
         model.objects.all().delete()
 
 
@@ -298,20 +302,60 @@ def test_any_batch_split_gives_the_same_facts(scene: Scene, batch_size: int) -> 
         assert _snapshot() == expected, (seed, order)
 
 
-def test_processing_twice_changes_nothing(scene: Scene) -> None:
+def test_a_failed_batch_leaves_no_trace_and_is_processed_again(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mastery.services import processing
+
     story = _story(scene)
     _store(scene, story, list(range(len(story))))
     process_all()
-    before = _snapshot()
-    entries = XpLedgerEntry.objects.count()
-    results = AssessmentResult.objects.count()
+    expected = _snapshot()
+    _wipe()
+    _store(scene, story, list(range(len(story))))
+    empty = _snapshot()
 
-    CaliperEvent.objects.update(processed_at=None)
+    def crash(**_: Any) -> None:
+        raise RuntimeError("worker died before the rollups")
+
+    # Every fact but the rollups is written when the batch dies: all of it rolls back.
+    monkeypatch.setattr(processing, "rollup_deltas_apply", crash)
+    with pytest.raises(RuntimeError):
+        process_all()
+    assert _snapshot() == empty
+    assert pending() == len(story)
+    monkeypatch.undo()
     assert process_all() == len(story)
-    assert _snapshot() == before
-    assert XpLedgerEntry.objects.count() == entries  # nothing appended
-    assert AssessmentResult.objects.count() == results
+    assert _snapshot() == expected
     assert process_all() == 0  # and nothing is pending
+
+
+def test_the_maintained_sums_agree_with_a_rebuild(scene: Scene) -> None:
+    story = _story(scene)
+    order = list(range(len(story)))
+    random.Random(3).shuffle(order)
+    for i in order:
+        _store(scene, story, [i])
+        process_all()
+    maintained = _snapshot()
+    assert rollups_rebuild() == 2
+    assert _snapshot() == maintained
+    assert rollups_rebuild(days=[DAY]) == 1
+    assert _snapshot() == maintained
+
+
+def test_rebuild_repairs_damaged_rollups(scene: Scene) -> None:
+    _store(scene, _story(scene), list(range(7)))
+    process_all()
+    expected = _snapshot()
+    StudentDailyRollup.objects.update(xp=0, active_seconds=0)
+    AppDailyRollup.objects.update(students=9, xp=0)
+    AppEventQuality.objects.update(events=0)
+    TimeFact.objects.update(waste_seconds=1)
+    AppStudentDay.objects.all().delete()
+    rollups_rebuild()
+    assert _snapshot() == expected
+    assert AppStudentDay.objects.count() == 2
 
 
 def test_ledger_entries_of_each_completion_sum_to_its_award(scene: Scene) -> None:
@@ -333,7 +377,7 @@ def test_unattributed_events_yield_no_facts_but_count_in_quality(scene: Scene) -
     caliper_event(client=c, user=None, kind="time", active=600)
     caliper_event(client=c, user=None, xp=10, total=10, correct=10)
     assert process_all() == 2
-    assert not CaliperEvent.objects.filter(processed_at__isnull=True).exists()
+    assert not pending()
     for model in (ActivityOutcome, XpLedgerEntry, TimeFact, MasteryFact, StudentDailyRollup,
                   AssessmentResult):  # fmt: skip
         assert not model.objects.exists(), model
@@ -359,7 +403,7 @@ def test_only_the_given_lane_is_processed(scene: Scene) -> None:
     caliper_event(client=scene.api_client, user=s0, kind="time", active=60)
     caliper_event(client=scene.api_client, user=s1, kind="time", active=60)
     assert learning_events_process(lane=s0.pk % 2) == 1
-    assert CaliperEvent.objects.get(processed_at__isnull=True).user == s1
+    assert CaliperEvent.objects.pending().get().user == s1
 
 
 # ---- event quality ---------------------------------------------------------------------------
@@ -405,38 +449,20 @@ def test_the_quality_conditions_match_the_rules_findings(scene: Scene) -> None:
         assert selected or code == Finding.XP_ABOVE_ACTIVE, code  # the data exercises it
 
 
-# ---- the app-day queue -----------------------------------------------------------------------
+# ---- students per app-day -----------------------------------------------------------------
 
 
-def test_a_key_dirtied_again_during_a_refresh_stays_queued(
-    scene: Scene, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from mastery.services import rollups
-
+def test_a_student_counts_once_per_app_day_across_batches(scene: Scene) -> None:
     c = scene.api_client
-    rollup_keys_dirty(keys=[(c.pk, DAY), (c.pk, DAY + timedelta(days=1))])
-    real = rollups._app_day
-
-    def racing(client: int, day: date) -> Any:
-        if day == DAY:  # new events of this app-day commit while it is recomputed
-            rollup_keys_dirty(keys=[(client, day)])
-        return real(client, day)
-
-    monkeypatch.setattr(rollups, "_app_day", racing)
-    assert rollups_refresh() == 2
-    assert list(RollupDirtyKey.objects.values_list("day", flat=True)) == [DAY]
-    monkeypatch.setattr(rollups, "_app_day", real)
-    assert rollups_refresh() == 1
-    assert not RollupDirtyKey.objects.exists()
-
-
-def test_rollups_refresh_is_idempotent(scene: Scene) -> None:
-    _store(scene, _story(scene), list(range(7)))
+    s0, s1 = scene.students
+    for user, minutes in ((s0, 0), (s0, 5), (s1, 9), (s0, 30)):
+        caliper_event(client=c, user=user, kind="time", active=60,
+                      event_time=MOMENT + timedelta(minutes=minutes))  # fmt: skip
+        process_all()
+    caliper_event(client=c, user=s1, kind="time", active=60, event_time=MOMENT + timedelta(days=1))
     process_all()
-    before = _snapshot()
-    rollup_keys_dirty(keys=list(AppDailyRollup.objects.values_list("api_client_id", "day")))
-    assert rollups_refresh() == 2
-    assert _snapshot() == before
+    by_day = dict(AppDailyRollup.objects.values_list("day", "students"))
+    assert by_day == {DAY: 2, DAY + timedelta(days=1): 1}
 
 
 # ---- cost --------------------------------------------------------------------------------------

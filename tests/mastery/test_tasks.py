@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.cache import cache
 from kombu.exceptions import OperationalError as BrokerError
 
-from caliper.models import CaliperEvent
+from caliper.models import CaliperEvent, EventOutbox
 from mastery import tasks
-from mastery.models import ActivityOutcome, AppDailyRollup, RollupDirtyKey
+from mastery.models import ActivityOutcome, AppDailyRollup
 from mastery.services import (
     learning_events_enqueue,
     learning_events_sweep,
@@ -58,9 +58,8 @@ def test_enqueue_after_commit_processes_the_lane_and_its_rollups(
         learning_events_enqueue(lanes=[lane, lane])
         assert not ActivityOutcome.objects.exists()  # nothing before the commit
     assert ActivityOutcome.objects.get().xp_awarded == 6.25
-    assert not CaliperEvent.objects.filter(processed_at__isnull=True).exists()
-    assert AppDailyRollup.objects.get().xp == 6.25  # the rollup task ran after processing
-    assert not RollupDirtyKey.objects.exists()
+    assert not CaliperEvent.objects.pending().exists()
+    assert AppDailyRollup.objects.get().xp == 6.25  # in the batch's transaction
 
 
 def test_a_broker_error_is_logged_not_raised(
@@ -135,33 +134,18 @@ def test_the_process_task_returns_the_events_processed(scene: Scene) -> None:
     assert tasks.learning_events_process_task.run(lane) == 0
 
 
-def test_the_rollup_task_drains_the_queue(scene: Scene) -> None:
+def test_the_sweeper_resends_lanes_with_pending_events(scene: Scene) -> None:
     lane = _activity(scene)
-    with mock.patch.object(tasks.rollups_refresh_task, "apply_async"):
-        tasks.learning_events_process_task.run(lane)
-    assert RollupDirtyKey.objects.count() == 1
-    assert tasks.rollups_refresh_task.run() == 1
-    assert not RollupDirtyKey.objects.exists()
-
-
-def test_the_sweeper_resends_lanes_with_pending_events_and_waiting_rollups(
-    scene: Scene,
-) -> None:
-    lane = _activity(scene)
-    RollupDirtyKey.objects.create(api_client=scene.api_client, day="2025-03-01")
     cache.set(f"mastery:lane-queued:{lane}", "1")  # believed queued, but the message is lost
-    with (
-        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
-        mock.patch.object(tasks.rollups_refresh_task, "apply_async") as refresh,
-    ):
+    with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
         assert tasks.learning_events_sweep_task.run() == [lane]
     send.assert_called_once_with(args=(lane,), retry=False)
-    refresh.assert_called_once()
 
 
 def test_the_sweeper_finds_lanes_beyond_the_setting(scene: Scene) -> None:
     event = caliper_event(client=scene.api_client, user=scene.student, kind="time", active=5)
     CaliperEvent.objects.filter(pk=event.pk).update(lane=7)  # lanes were lowered since
+    EventOutbox.objects.filter(job_id=event.job_id).update(lane=7)
     assert learning_lanes_pending() == [7]
 
 
@@ -176,10 +160,10 @@ def test_sweeps_do_not_overlap(scene: Scene) -> None:
 def test_routes_and_the_beat_schedule() -> None:
     routes = settings.CELERY_TASK_ROUTES
     assert routes["mastery.tasks.learning_events_process_task"] == {"queue": "ingest"}
-    assert routes["mastery.tasks.rollups_refresh_task"] == {"queue": "rollup"}
+    assert "mastery.tasks.rollups_refresh_task" not in routes
     sweep = settings.CELERY_BEAT_SCHEDULE["mastery-learning-events-sweep"]
     assert sweep["task"] == "mastery.tasks.learning_events_sweep_task"
     assert 5 <= float(sweep["schedule"]) <= 10  # type: ignore[arg-type]
-    for task in (tasks.learning_events_process_task, tasks.rollups_refresh_task):
+    for task in (tasks.learning_events_process_task,):
         assert task.acks_late
         assert task.max_retries == 3

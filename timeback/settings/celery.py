@@ -25,11 +25,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "roster.tasks.*": {"queue": "ingest"},
-    # Turning accepted events into facts is part of ingest: its own queue, so a long rollup
-    # or import backlog never delays XP. App-day rollups are dashboard work.
+    # Turning accepted events into facts (and rollups) is part of ingest: its own queue, so
+    # other work never delays XP.
     "mastery.tasks.learning_events_process_task": {"queue": "ingest"},
     "mastery.tasks.learning_events_sweep_task": {"queue": "ingest"},
-    "mastery.tasks.rollups_refresh_task": {"queue": "rollup"},
 }
 # Redis visibility timeout must exceed the longest task, or an unacked long import would be
 # handed to a second worker while the first is still running.
@@ -68,7 +67,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Every 5 seconds (finer than crontab can say; "* * * * *" is once a minute,
     # https://crontab.guru/#*_*_*_*_*): queue every processing lane that still has pending
-    # Caliper events, and the rollup refresh if app-days wait. This is what resumes the
+    # Caliper events. This is what resumes the
     # pipeline after a lost broker message, a dead worker or a broker that was down at
     # ingest. A sweep message older than its period is dropped: the next sweep replaces it.
     "mastery-learning-events-sweep": {
