@@ -36,10 +36,14 @@ class ActivityOutcome(BaseModel):
     event = models.OneToOneField(
         "caliper.CaliperEvent", on_delete=models.PROTECT, related_name="outcome"
     )
+    # No single-column indexes for these two: outcome_student_day and outcome_client_day
+    # lead with them (one index less to write per completion).
     student = models.ForeignKey(
-        "roster.User", on_delete=models.PROTECT, related_name="activity_outcomes"
+        "roster.User", on_delete=models.PROTECT, related_name="activity_outcomes", db_index=False
     )
-    api_client = models.ForeignKey("tenancy.ApiClient", on_delete=models.PROTECT, related_name="+")
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
     app_name = models.CharField(max_length=255, blank=True, default="")
     subject = models.CharField(max_length=64, blank=True, default="")
@@ -82,11 +86,15 @@ class XpLedgerEntry(BaseModel):
     source event sum to that completion's current award."""
 
     id = models.BigAutoField(primary_key=True)
-    student = models.ForeignKey("roster.User", on_delete=models.PROTECT, related_name="xp_entries")
+    # No index of its own: xp_entry_student_time leads with it.
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.PROTECT, related_name="xp_entries", db_index=False
+    )
     api_client = models.ForeignKey("tenancy.ApiClient", on_delete=models.PROTECT, related_name="+")
     org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
+    # Indexed by xp_entry_source.
     source_event = models.ForeignKey(
-        "caliper.CaliperEvent", on_delete=models.PROTECT, related_name="xp_entries"
+        "caliper.CaliperEvent", on_delete=models.PROTECT, related_name="xp_entries", db_index=False
     )
     value = models.FloatField()
     reason = models.CharField(max_length=16, choices=LedgerReason.choices)
@@ -111,7 +119,10 @@ class XpLedgerEntry(BaseModel):
 class TimeFact(BaseModel):
     """Time on task per student × app × subject × day (UTC), from TimeSpentEvents."""
 
-    student = models.ForeignKey("roster.User", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique key leads with it.
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     api_client = models.ForeignKey("tenancy.ApiClient", on_delete=models.PROTECT, related_name="+")
     org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
     app_name = models.CharField(max_length=255, blank=True, default="")
@@ -148,7 +159,10 @@ class MasteryFact(BaseModel):
     """Accuracy and mastery per student × course × unit (the activity's event object id).
     A unit is mastered only at ≥ 90% accuracy."""
 
-    student = models.ForeignKey("roster.User", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique key leads with it.
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
     course_iri = models.CharField(max_length=2048, blank=True, default="")
     course_name = models.CharField(max_length=255, blank=True, default="")
@@ -180,7 +194,10 @@ class MasteryFact(BaseModel):
 class StudentDailyRollup(BaseModel):
     """Per student per day (UTC): what the student dashboard reads."""
 
-    student = models.ForeignKey("roster.User", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique key leads with it.
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     xp = models.FloatField(default=0)

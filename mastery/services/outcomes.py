@@ -179,39 +179,40 @@ def _read_postgresql(
     by_activity: dict[ActivityKey, list[_CompletionRow]] = defaultdict(list)
     stored: dict[int, _Stored] = {}
     active: dict[ActivityKey, float] = {}
+    time_types = frozenset(TIME_SPENT_EVENT_TYPES)
     with connection.cursor() as cursor:
+        # One pass over the activities' events, both kinds: an activity's TimeSpentEvents
+        # and completions sit together under the (user, object IRI) index.
         cursor.execute(
             f"WITH k AS MATERIALIZED ({_KEYS_SQL}) "
-            f"SELECT {completion_cols}, o.id, {outcome_cols}, "
-            "(SELECT sum(l.value) FROM mastery_xpledgerentry l WHERE l.source_event_id = e.id) "
+            f"SELECT e.event_type, e.active_seconds, {completion_cols}, o.id, {outcome_cols}, "
+            "CASE WHEN e.event_type = ANY(%s::text[]) THEN (SELECT sum(l.value) "
+            "FROM mastery_xpledgerentry l WHERE l.source_event_id = e.id) END "
             "FROM caliper_caliperevent e "
             "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
             "LEFT JOIN mastery_activityoutcome o ON o.event_id = e.id "
             f"WHERE e.is_timeback AND {PROCESSED_SQL} "
             "AND e.event_type = ANY(%s::text[])",
-            [keys, list(ACTIVITY_EVENT_TYPES)],
+            [
+                keys,
+                list(ACTIVITY_EVENT_TYPES),
+                list(ACTIVITY_EVENT_TYPES + TIME_SPENT_EVENT_TYPES),
+            ],
         )
-        for values in cursor.fetchall():
+        for event_type, seconds, *values in cursor.fetchall():
             row = _CompletionRow(*values[:_N_COMPLETION])
+            key = (row.user_id, row.object_iri)
+            if event_type in time_types:
+                active[key] = active.get(key, 0.0) + float(seconds or 0.0)
+                continue
             if isinstance(row.missing_fields, str):
                 row = row._replace(missing_fields=json.loads(row.missing_fields))
-            by_activity[(row.user_id, row.object_iri)].append(row)
+            by_activity[key].append(row)
             outcome = None
             if values[_N_COMPLETION] is not None:
                 start = _N_COMPLETION + 1
                 outcome = _outcome_loaded(values[start : start + _N_OUTCOME])
             stored[row.id] = _Stored(outcome, values[-1])
-        cursor.execute(
-            f"WITH k AS MATERIALIZED ({_KEYS_SQL}) "
-            "SELECT e.user_id, e.object_iri, sum(e.active_seconds) "
-            "FROM caliper_caliperevent e "
-            "JOIN k ON e.user_id = k.user_id AND e.object_iri = k.object_iri "
-            f"WHERE e.is_timeback AND {PROCESSED_SQL} "
-            "AND e.event_type = ANY(%s::text[]) GROUP BY 1, 2",
-            [keys, list(TIME_SPENT_EVENT_TYPES)],
-        )
-        for user_id, iri, seconds in cursor.fetchall():
-            active[(user_id, iri)] = float(seconds or 0.0)
     return by_activity, stored, active
 
 
