@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -67,7 +67,7 @@ class _CompletionRow(NamedTuple):
     total_questions: int | None
     correct_questions: int | None
     mastered_units: int | None
-    missing_fields: list[str] | None
+    missing_fields: bool  # some recommended field was absent (only that counts)
 
 
 class OutcomeRow(NamedTuple):
@@ -174,7 +174,10 @@ def _read_postgresql(
     wanted: set[ActivityKey],
 ) -> tuple[dict[ActivityKey, list[_CompletionRow]], dict[int, _Stored], dict[ActivityKey, float]]:
     keys = json_param(sorted(wanted))
-    completion_cols = ", ".join(f"e.{name}" for name in _CompletionRow._fields)
+    completion_cols = ", ".join(
+        "e.missing_fields::text <> '[]'" if name == "missing_fields" else f"e.{name}"
+        for name in _CompletionRow._fields
+    )
     outcome_cols = ", ".join(f"o.{name}" for name in _OUTCOME_FIELDS)
     by_activity: dict[ActivityKey, list[_CompletionRow]] = defaultdict(list)
     stored: dict[int, _Stored] = {}
@@ -205,8 +208,6 @@ def _read_postgresql(
             if event_type in time_types:
                 active[key] = active.get(key, 0.0) + float(seconds or 0.0)
                 continue
-            if isinstance(row.missing_fields, str):
-                row = row._replace(missing_fields=json.loads(row.missing_fields))
             by_activity[key].append(row)
             outcome = None
             if values[_N_COMPLETION] is not None:
@@ -230,7 +231,7 @@ def _read_orm(
     for values in base.filter(event_type__in=ACTIVITY_EVENT_TYPES).values_list(
         *_CompletionRow._fields
     ):
-        row = _CompletionRow(*values)
+        row = _CompletionRow._make((*values[:-1], bool(values[-1])))
         if (row.user_id, row.object_iri) in wanted:
             by_activity[(row.user_id, row.object_iri)].append(row)
             ids.append(row.id)
@@ -257,11 +258,11 @@ def _read_orm(
     return by_activity, stored, active
 
 
-def _outcome_loaded(values: Iterable[Any]) -> OutcomeRow:
-    outcome = OutcomeRow(*values)
-    if isinstance(outcome.findings, str):
-        outcome = outcome._replace(findings=json.loads(outcome.findings))
-    return outcome
+def _outcome_loaded(values: Sequence[Any]) -> OutcomeRow:
+    *head, findings = values  # findings is the last field, JSON text from a raw cursor
+    return OutcomeRow._make(
+        (*head, json.loads(findings) if isinstance(findings, str) else findings)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,7 +291,7 @@ def _activity_score(
             total_questions=r.total_questions,
             correct_questions=r.correct_questions,
             mastered_units_claimed=max(0, r.mastered_units or 0),
-            missing_fields=tuple(r.missing_fields or ()),
+            missing_fields=("missing",) if r.missing_fields else (),
         )
         for r in ordered
     ]

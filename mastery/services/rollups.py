@@ -255,7 +255,7 @@ class BatchEvent(Protocol):
     @property
     def event_type(self) -> str: ...
     @property
-    def event_time(self) -> dt.datetime: ...
+    def day(self) -> dt.date: ...  # UTC
     @property
     def missing_fields(self) -> bool: ...
     @property
@@ -305,7 +305,7 @@ class RollupDeltas:
         """Count the batch's events: event quality of every event, distinct students, and
         the time of the Timeback TimeSpentEvents of known students."""
         for r in rows:
-            day = _utc_day(r.event_time)
+            day = r.day
             key = (r.api_client_id, day)
             q = self.quality.get(key)
             if q is None:
@@ -460,10 +460,6 @@ def _students_first_seen(
     for client, day, _ in new:
         counts[(client, day)] += 1
     return [(client, day, n) for (client, day), n in sorted(counts.items())]
-
-
-def _utc_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(dt.UTC).date()
 
 
 # ---------------------------------------------------------------------------------------
