@@ -15,6 +15,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from caliper.fields import JsonTextField
 from caliper.querysets import CaliperEntityQuerySet, CaliperEventQuerySet, IngestJobQuerySet
 from common.models import BaseModel
 
@@ -101,7 +102,7 @@ class CaliperEvent(BaseModel):
     object_iri = models.CharField(max_length=2048)
     object_type = models.CharField(max_length=64, blank=True, default="")
     ed_app = models.CharField(max_length=2048, blank=True, default="")
-    payload = models.JSONField()
+    payload = JsonTextField()
 
     # ---- Timeback profile (ActivityEvent / TimeSpentEvent), NULL/blank otherwise ---------
     is_timeback = models.BooleanField(default=False)
