@@ -500,3 +500,25 @@ def test_a_batch_costs_a_fixed_number_of_queries(scene: Scene) -> None:
             return sum(not sql.startswith("INSERT") for sql in sqls)
 
         assert others(large) == others(small)
+
+
+# ---- the rebuild command -----------------------------------------------------------------------
+
+
+def test_the_rebuild_command(scene: Scene) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    _store(scene, _story(scene), list(range(7)))
+    process_all()
+    expected = _snapshot()
+    StudentDailyRollup.objects.update(xp=0)
+    out = StringIO()
+    call_command("rollups_rebuild", "--day", DAY.isoformat(), stdout=out)
+    assert "rebuilt 1 app-day(s)" in out.getvalue()
+    assert _snapshot()["students"] != expected["students"]  # the other day is left alone
+    call_command("rollups_rebuild", stdout=out)
+    assert _snapshot() == expected
+    with pytest.raises(CommandError, match="--day: 'tuesday' is not a date"):
+        call_command("rollups_rebuild", "--day", "tuesday")
