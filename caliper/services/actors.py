@@ -9,6 +9,7 @@ an email match. Actors that match nobody (example IRIs, software agents) are una
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -115,13 +116,49 @@ def actors_match(
     return ActorMatches(by_sid, by_email)
 
 
-def _any(column: str, values: list[Any]) -> tuple[str, list[Any]]:
-    """``column`` is one of ``values``: one typed array parameter on PostgreSQL (the
+def _any(column: str, count: int, vendor: str) -> str:
+    """``column`` is one of ``count`` values: one typed array parameter on PostgreSQL (the
     statement text and its parse are the same whatever the count), a placeholder list
     elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _any_params(values: list[Any], vendor: str) -> list[Any]:
+    return [values] if vendor == "postgresql" else list(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _user_rows_sql(vendor: str, org_count: int, sid_count: int, mail_count: int) -> str:
+    """The statement of ``_user_rows`` (built once per shape: counts only matter off
+    PostgreSQL, where each value has its placeholder)."""
+    user = User._meta
+    role = UserRole._meta
+    u = {
+        f: cast("Field[Any, Any]", user.get_field(f)).column
+        for f in ("sourced_id", "email", "org_scope")
+    }
+    r = {f: cast("Field[Any, Any]", role.get_field(f)).column for f in ("user", "org", "position")}
+    where: list[str] = []
+    if org_count:
+        role_in = _any(f'r."{r["org"]}"', org_count, vendor)
+        role_org = (
+            f'(SELECT r."{r["org"]}" FROM "{role.db_table}" r '
+            f'WHERE r."{r["user"]}" = u."{user.pk.column}" AND {role_in} '
+            f'ORDER BY r."{r["position"]}" LIMIT 1)'
+        )
+    else:
+        role_org = "NULL"
+    if sid_count:
+        where.append(_any(f'u."{u["sourced_id"]}"', sid_count, vendor))
+    if mail_count:
+        where.append(_any(f'u."{u["email"]}"', mail_count, vendor))
+    return (
+        f'SELECT u."{user.pk.column}", u."{u["sourced_id"]}", u."{u["email"]}", '
+        f'u."{u["org_scope"]}", {role_org} FROM "{user.db_table}" u '
+        f'WHERE {" OR ".join(where)} ORDER BY u."{user.pk.column}"'
+    )
 
 
 def _user_rows(sids: list[str], mails: list[str], org_ids: list[int]) -> list[tuple[Any, ...]]:
@@ -132,38 +169,19 @@ def _user_rows(sids: list[str], mails: list[str], org_ids: list[int]) -> list[tu
     query cost more than running it. The role org is the user's first matching role in
     ``UserRole`` order (position), as ``Subquery(...)[:1]`` over the default ordering was.
     """
-    user = User._meta
-    role = UserRole._meta
-    u = {
-        f: cast("Field[Any, Any]", user.get_field(f)).column
-        for f in ("sourced_id", "email", "org_scope")
-    }
-    r = {f: cast("Field[Any, Any]", role.get_field(f)).column for f in ("user", "org", "position")}
-    where: list[str] = []
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        # The statement depends only on which lists are empty.
+        sql = _user_rows_sql(vendor, min(len(org_ids), 1), min(len(sids), 1), min(len(mails), 1))
+    else:
+        sql = _user_rows_sql(vendor, len(org_ids), len(sids), len(mails))
     params: list[Any] = []
     if org_ids:
-        role_in, role_params = _any(f'r."{r["org"]}"', org_ids)
-        role_org = (
-            f'(SELECT r."{r["org"]}" FROM "{role.db_table}" r '
-            f'WHERE r."{r["user"]}" = u."{user.pk.column}" AND {role_in} '
-            f'ORDER BY r."{r["position"]}" LIMIT 1)'
-        )
-        params.extend(role_params)
-    else:
-        role_org = "NULL"
+        params.extend(_any_params(org_ids, vendor))
     if sids:
-        clause, values = _any(f'u."{u["sourced_id"]}"', sids)
-        where.append(clause)
-        params.extend(values)
+        params.extend(_any_params(sids, vendor))
     if mails:
-        clause, values = _any(f'u."{u["email"]}"', mails)
-        where.append(clause)
-        params.extend(values)
-    sql = (
-        f'SELECT u."{user.pk.column}", u."{u["sourced_id"]}", u."{u["email"]}", '
-        f'u."{u["org_scope"]}", {role_org} FROM "{user.db_table}" u '
-        f'WHERE {" OR ".join(where)} ORDER BY u."{user.pk.column}"'
-    )
+        params.extend(_any_params(mails, vendor))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -3,11 +3,11 @@ events and entities in one transaction, all or nothing.
 
 Per envelope the database sees a fixed number of statements whatever the number of events:
 one SELECT matching the actors to roster users, then inside one transaction one INSERT of the
-job, one COPY (PostgreSQL; a multi-row INSERT elsewhere) of the events, one INSERT of their
-outbox rows and, when the envelope describes entities, one upsert of them. The learning
-pipeline is told which lanes have new work only after the commit; if that message is lost,
-its sweeper finds the events anyway in the outbox (``EventOutbox``, written in the same
-transaction).
+job, one binary COPY (PostgreSQL, from five events; a multi-row INSERT otherwise) of the
+events, one INSERT of their outbox rows and, when the envelope describes entities, one
+upsert of them. The learning pipeline is told which lanes have new work only after the
+commit; if that message is lost, its sweeper finds the events anyway in the outbox
+(``EventOutbox``, written in the same transaction).
 
 Ids stored before are not looked up first: the unique event id refuses them in the write,
 which then rolls back whole, and a second pass that does look them up answers the resend
@@ -32,9 +32,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg import postgres
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from caliper.models import CaliperEntity, CaliperEvent, EventOutbox, IngestJob
 from caliper.services.actors import ActorMatch, actor_keys, actors_match
+from caliper.services.canonical import canonical_bytes
 from caliper.services.extract import datetime_parse, text_clip, timeback_columns
 from caliper.validation import Problem, entity_id, envelope_validate, event_kind
 from common.exceptions import ApplicationError
@@ -105,18 +109,14 @@ class IngestResult:
     entities: int
 
 
-# One encoder for every event: json.dumps with options builds a new one per call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_json(item: dict[str, Any]) -> str:
     """The canonical JSON text of ``item``: sorted keys, compact separators, UTF-8 as is."""
-    return _CANONICAL.encode(item)
+    return canonical_bytes(item).decode("utf-8")
 
 
 def body_hash(item: dict[str, Any]) -> str:
     """SHA-256 hex of the canonical JSON of ``item`` (sorted keys, compact separators)."""
-    return hashlib.sha256(canonical_json(item).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(item)).hexdigest()
 
 
 def lanes_enqueue(*, lanes: Iterable[int]) -> None:
@@ -200,7 +200,7 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
     send_time = datetime_parse(payload["sendTime"])
 
     # ---- one pass over the items: what to check, what to look up -------------------------
-    events: list[tuple[int, dict[str, Any], str, str, str, str, str]] = []
+    events: list[tuple[int, dict[str, Any], str, str, bytes, str, str, str, str, str]] = []
     entities: dict[str, dict[str, Any]] = {}
     seen: dict[str, tuple[int, str]] = {}
     duplicates = 0
@@ -225,7 +225,7 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
             entities[iri] = item
             continue
         ed_app = entity_id(item.get("edApp"))
-        if ed_app and not sensor_registered(iri=ed_app, sensors=sensors):
+        if ed_app and not (ed_app == sensor or sensor_registered(iri=ed_app, sensors=sensors)):
             field = f"data[{index}].edApp"
             denied.append(
                 Problem(
@@ -234,8 +234,8 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
             )
             continue
         external_id: str = item["id"]
-        text = canonical_json(item)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        text = canonical_bytes(item)
+        digest = hashlib.sha256(text).hexdigest()
         previous = seen.get(external_id)
         if previous is not None:
             if previous[1] == digest:
@@ -253,27 +253,40 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
                 )
             continue
         seen[external_id] = (index, digest)
-        sourced_id, email = actor_keys(item["actor"])
+        actor = item["actor"]
+        sourced_id, email = actor_keys(actor)
         if sourced_id:
             sids.add(sourced_id)
         if email:
             emails.add(email)
-        for key, value in (
-            ("actor", item["actor"]),
-            ("object", item["object"]),
-            ("edApp", ed_app),
-        ):
-            if len(entity_id(value)) > _IRI_MAX:
-                field = f"data[{index}].{key}"
-                invalid.append(
-                    Problem(
-                        index,
-                        field,
-                        RULE_MAX_LENGTH,
-                        MSG_TOO_LONG.format(field=field, limit=_IRI_MAX),
+        actor_iri = entity_id(actor)
+        object_iri = entity_id(item["object"])
+        if len(actor_iri) > _IRI_MAX or len(object_iri) > _IRI_MAX or len(ed_app) > _IRI_MAX:
+            for key, iri in (("actor", actor_iri), ("object", object_iri), ("edApp", ed_app)):
+                if len(iri) > _IRI_MAX:
+                    field = f"data[{index}].{key}"
+                    invalid.append(
+                        Problem(
+                            index,
+                            field,
+                            RULE_MAX_LENGTH,
+                            MSG_TOO_LONG.format(field=field, limit=_IRI_MAX),
+                        )
                     )
-                )
-        events.append((index, item, external_id, digest, text, sourced_id, email))
+        events.append(
+            (
+                index,
+                item,
+                external_id,
+                digest,
+                text,
+                sourced_id,
+                email,
+                actor_iri,
+                object_iri,
+                ed_app,
+            )
+        )
     if denied:
         raise _reject(denied, 403)
     if invalid:
@@ -289,7 +302,18 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
     now = timezone.now()
     rows: list[dict[str, Any]] = []
     lanes: set[int] = set()
-    for index, item, external_id, digest, text, sourced_id, email in events:
+    for (
+        index,
+        item,
+        external_id,
+        digest,
+        text,
+        sourced_id,
+        email,
+        actor_iri,
+        object_iri,
+        ed_app,
+    ) in events:
         before = stored.get(external_id)
         if before is not None:
             if before == (digest, client_id):
@@ -331,7 +355,6 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
             continue
         if denied or conflicts or invalid:
             continue  # refused anyway: build no more rows
-        actor = item["actor"]
         obj = item["object"]
         user_id = match.user_id if match is not None else None
         lane = user_id % lanes_count if user_id is not None else 0
@@ -350,16 +373,15 @@ def _ingest(*, grant: Grant, payload: object, dry_run: bool, lookup: bool) -> In
                 "profile": text_clip(item.get("profile"), _TERM_MAX),
                 "action": text_clip(item["action"], _TERM_MAX),
                 "event_time": datetime_parse(item["eventTime"]),
-                "actor_iri": entity_id(actor),
+                "actor_iri": actor_iri,
                 "actor_email": text_clip(email, _EMAIL_MAX),
                 "user_id": user_id,
-                "object_iri": entity_id(obj),
+                "object_iri": object_iri,
                 "object_type": (
                     text_clip(obj.get("type"), _TERM_MAX) if isinstance(obj, dict) else ""
                 ),
-                "ed_app": entity_id(item.get("edApp")),
-                # The canonical text is the payload: JSON storage does not keep key order
-                # anyway, and it spares a second serialisation.
+                "ed_app": ed_app,
+                # The canonical text is the payload: it spares a second serialisation.
                 "payload": _Json(text, item),
                 "is_timeback": columns.is_timeback,
                 "subject": columns.subject,
@@ -432,7 +454,7 @@ def _stored_events(*, external_ids: list[str]) -> dict[str, tuple[str, int]]:
 
 @functools.lru_cache(maxsize=64)
 def _json_list_cached(items: tuple[str, ...]) -> _Json:
-    return _Json(json.dumps(list(items)), list(items))
+    return _Json(json.dumps(list(items)).encode(), list(items))
 
 
 def _json_list(items: list[str] | None) -> _Json:
@@ -531,13 +553,54 @@ def _outbox_insert(*, job: IngestJob, rows: list[dict[str, Any]]) -> None:
 
 
 class _Json:
-    """A JSON value with its text already serialised (COPY writes the text as is)."""
+    """A JSON value with its UTF-8 text already serialised (COPY writes the text as is)."""
 
-    __slots__ = ("text", "value")
+    __slots__ = ("data", "value")
 
-    def __init__(self, text: str, value: Any) -> None:
-        self.text = text
+    def __init__(self, data: bytes, value: Any) -> None:
+        self.data = data
         self.value = value
+
+
+class _JsonBinaryDumper(Dumper):
+    """A ``_Json`` as a binary ``json`` COPY field: the text itself."""
+
+    format = Format.BINARY
+    oid = postgres.types["json"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return obj.data  # type: ignore[no-any-return]
+
+
+class _JsonbBinaryDumper(Dumper):
+    """A ``_Json`` as a binary ``jsonb`` COPY field: format version 1, then the text."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + obj.data
+
+
+# Column types whose binary COPY dumpers take the Python values the ingest puts in a row
+# (str, int, float, bool, aware datetime, UUID, date, _Json, None).
+_BINARY_COPY_TYPES = frozenset(
+    (
+        "varchar",
+        "text",
+        "smallint",
+        "integer",
+        "bigint",
+        "boolean",
+        "double precision",
+        "real",
+        "timestamp with time zone",
+        "date",
+        "uuid",
+        "json",
+        "jsonb",
+    )
+)
 
 
 @functools.cache
@@ -551,12 +614,32 @@ def _event_columns() -> list[tuple[str, Any, bool]]:
     ]
 
 
+@functools.cache
+def _event_copy_types() -> tuple[str, ...] | None:
+    """The PostgreSQL type of every COPY column (for a binary COPY), or None when one of
+    them is not in ``_BINARY_COPY_TYPES`` (the COPY is then textual)."""
+    types = tuple(
+        f.db_type(connection).split("(")[0]  # type: ignore[union-attr]
+        for f in CaliperEvent._meta.concrete_fields
+        if not f.primary_key
+    )
+    return types if _BINARY_COPY_TYPES.issuperset(types) else None
+
+
+# Fewer rows than this are inserted with one INSERT: a COPY costs two round trips (start,
+# then data and end) where the INSERT costs one, and a round trip costs more CPU than
+# adapting a few rows' parameters in Python.
+_COPY_MIN_ROWS = 5
+
+
 def _events_insert(rows: list[dict[str, Any]]) -> None:
     """Insert the events in one statement.
 
     PostgreSQL gets a COPY: a multi-row INSERT built by the ORM (model instances, per-value
     adaptation, UNNEST arrays quoted in Python) costs several times the database's own work
-    at 100 events per request; COPY streams the tuples through the driver's C adapters. A
+    at 100 events per request; COPY streams the tuples through the driver's C adapters. The
+    COPY is binary: the text format spent most of its time escaping the payloads and
+    formatting timestamps, in the web process, and the server then parsed them back. A
     unique violation (another request stored the same id meanwhile) surfaces as
     ``IntegrityError`` like the ORM's. Other databases use ``bulk_create``.
     """
@@ -569,34 +652,70 @@ def _events_insert(rows: list[dict[str, Any]]) -> None:
         CaliperEvent.objects.bulk_create([CaliperEvent(**row) for row in rows])
         return
     columns = _event_columns()
-    sql = 'COPY "{table}" ({columns}) FROM STDIN'.format(
+    if len(rows) < _COPY_MIN_ROWS:
+        _events_insert_values(rows, columns)
+        return
+    types = _event_copy_types()
+    sql = 'COPY "{table}" ({columns}) FROM STDIN{binary}'.format(
         table=CaliperEvent._meta.db_table,
         columns=", ".join(f'"{name}"' for name, _, _ in columns),
+        binary=" (FORMAT BINARY)" if types is not None else "",
     )
     # Every row has the same keys: give the columns it lacks their defaults once, then read
     # each row in column order with one C-level itemgetter call.
     unset = {
-        name: (_Json(json.dumps(default), default) if is_json else default)
+        name: (_Json(json.dumps(default).encode(), default) if is_json else default)
         for name, default, is_json in columns
         if name not in rows[0]
     }
     values_of = operator.itemgetter(*(name for name, _, _ in columns))
-    json_at = [i for i, (_, _, is_json) in enumerate(columns) if is_json]
     started = time.monotonic()
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(sql) as stream,
-    ):
-        for row in rows:
-            row.update(unset)
-            values = list(values_of(row))
-            for i in json_at:
-                value = values[i]
-                values[i] = value.text if isinstance(value, _Json) else json.dumps(value)
-            stream.write_row(values)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        if types is not None:
+            # The json/jsonb columns take the serialised text of the _Json values: set_types
+            # picks each column's dumper by its type, and these replace the default ones
+            # (which would serialise again) for this cursor only.
+            raw.adapters.register_dumper(None, _JsonBinaryDumper)
+            raw.adapters.register_dumper(None, _JsonbBinaryDumper)
+        with raw.copy(sql) as stream:
+            if types is not None:
+                stream.set_types(list(types))
+                for row in rows:
+                    if unset:
+                        row.update(unset)
+                    stream.write_row(values_of(row))
+            else:
+                json_at = [i for i, (_, _, is_json) in enumerate(columns) if is_json]
+                for row in rows:
+                    if unset:
+                        row.update(unset)
+                    values = list(values_of(row))
+                    for i in json_at:
+                        values[i] = values[i].data.decode()
+                    stream.write_row(values)
     if connection.queries_logged:
         # COPY bypasses the debug cursor; log it so query counts and the toolbar see it.
         connection.queries_log.append(
             {"sql": f"{sql} ({len(rows)} rows)", "time": f"{time.monotonic() - started:.3f}"}
         )
+
+
+def _events_insert_values(rows: list[dict[str, Any]], columns: list[tuple[str, Any, bool]]) -> None:
+    """The events as one multi-row INSERT (PostgreSQL, a few rows): one round trip."""
+    names = [name for name, _, _ in columns]
+    params: list[Any] = []
+    for row in rows:
+        for name, default, is_json in columns:
+            value = row.get(name, default)
+            if is_json:
+                value = value.data.decode() if isinstance(value, _Json) else json.dumps(value)
+            params.append(value)
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = 'INSERT INTO "{table}" ({columns}) VALUES {values}'.format(
+        table=CaliperEvent._meta.db_table,
+        columns=", ".join(f'"{name}"' for name in names),
+        values=", ".join([placeholders] * len(rows)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

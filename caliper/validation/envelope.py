@@ -143,7 +143,8 @@ def _allowed(types: frozenset[str]) -> str:
 def event_kind(item: dict[str, Any]) -> Literal["event", "entity"]:
     """ "event" for a Caliper event, "entity" for a describe object (an item without
     ``action`` whose type is not an event type)."""
-    if "action" in item or item.get("type") in _EVENT_TYPES:
+    kind = item.get("type")
+    if "action" in item or (isinstance(kind, str) and kind in _EVENT_TYPES):
         return "event"
     return "entity"
 
@@ -221,14 +222,19 @@ def envelope_validate(*, payload: object) -> list[Problem]:
 
 
 def _item_validate(item: object, index: int, col: Collector) -> None:
-    path = f"data[{index}]"
     if not isinstance(item, dict):
+        path = f"data[{index}]"
         col.add(index, path, RULE_TYPE, MSG_NOT_OBJECT.format(field=path))
         return
     kind = item.get("type")
-    if kind in _TIMEBACK_TYPES:
-        timeback.timeback_event_validate(item, index, path, col)
-    elif event_kind(item) == "event":
+    if isinstance(kind, str) and kind in _TIMEBACK_TYPES:
+        # Most traffic: a valid Timeback event is accepted by the flat check, and only the
+        # others are walked for their problems.
+        if not timeback.timeback_event_valid(item):
+            timeback.timeback_event_validate(item, index, f"data[{index}]", col)
+        return
+    path = f"data[{index}]"
+    if event_kind(item) == "event":
         _event_validate(item, index, path, col)
     else:
         _entity_object_validate(item, index, path, None, col, 0, top_level=True)

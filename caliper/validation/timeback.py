@@ -53,6 +53,7 @@ __all__ = [
     "SUBJECTS",
     "TIME_SPENT_METRICS",
     "USER_ROLES",
+    "timeback_event_valid",
     "timeback_event_validate",
 ]
 
@@ -195,6 +196,161 @@ def timeback_event_validate(event: dict[str, Any], index: int, path: str, col: C
 
 
 # ---------------------------------------------------------------------------------------------
+# The fast path: one flat pass that only says yes or "look closer"
+# ---------------------------------------------------------------------------------------------
+
+
+def timeback_event_valid(event: dict[str, Any]) -> bool:
+    """True only if ``timeback_event_validate`` would report nothing for ``event`` (whose
+    ``type`` is one of the four Timeback spellings).
+
+    The common case, a valid event, is decided here in one pass without the per-field calls
+    of the reporting walk; False means "not sure", and the caller runs that walk, which alone
+    writes the problems. So a check missing here can only cost time, and a check that is too
+    lax here would let an invalid event through: every rule of the walk has its mirror below
+    (``tests/caliper/test_validation_fast.py`` compares the two on mutated events).
+    """
+    get = event.get
+    is_activity = event["type"] in TIMEBACK_ACTIVITY_TYPES
+    context = get("@context")
+    if context is not None and context != CALIPER_CONTEXT:
+        return False
+    if not is_uuid_urn(get("id")) or not is_datetime(get("eventTime")):
+        return False
+    if get("action") != ("Completed" if is_activity else "SpentTime"):
+        return False
+    if get("profile") != TIMEBACK_PROFILE:
+        return False
+    for key in _REFERENCE_KEYS:
+        value = get(key)
+        if value is not None and type(value) is not str and type(value) is not dict:
+            return False
+    value = get("extensions")
+    if value is not None and type(value) is not dict:
+        return False
+
+    # actor: TimebackUser
+    user = get("actor")
+    if type(user) is not dict or not _USER_KEYS.issuperset(user):
+        return False
+    if not is_iri(user.get("id")) or user.get("type") != "TimebackUser":
+        return False
+    if not is_email(user.get("email")):
+        return False
+    value = user.get("name")
+    if value is not None and type(value) is not str:
+        return False
+    value = user.get("role")
+    if value is not None and (type(value) is not str or value not in USER_ROLES):
+        return False
+    value = user.get("extensions")
+    if value is not None and type(value) is not dict:
+        return False
+
+    # object: TimebackActivityContext
+    context = get("object")
+    if type(context) is not dict or not is_iri(context.get("id")):
+        return False
+    if context.get("type") != "TimebackActivityContext":
+        return False
+    value = context.get("subject")
+    if type(value) is not str or value not in SUBJECTS:
+        return False
+    if not _named_valid(context.get("app")):
+        return False
+    value = context.get("course")
+    if value is not None and not _named_valid(value):
+        return False
+    value = context.get("activity")
+    if value is not None and not _named_valid(value):
+        return False
+    value = context.get("process")
+    if value is not None and type(value) is not bool:
+        return False
+
+    # generated: the metrics collection
+    collection = get("generated")
+    if type(collection) is not dict or not is_iri(collection.get("id")):
+        return False
+    expected = (
+        "TimebackActivityMetricsCollection" if is_activity else "TimebackTimeSpentMetricsCollection"
+    )
+    if collection.get("type") != expected:
+        return False
+    value = collection.get("extensions")
+    if value is not None and type(value) is not dict:
+        return False
+    items = collection.get("items")
+    if type(items) is not list:
+        return False
+    if is_activity:
+        return _activity_items_valid(collection, items)
+    return _time_spent_items_valid(items)
+
+
+def _named_valid(value: object) -> bool:
+    if type(value) is not dict or type(value.get("name")) is not str:
+        return False
+    iri = value.get("id")
+    if iri is not None and not is_iri(iri):
+        return False
+    extensions = value.get("extensions")
+    return extensions is None or type(extensions) is dict
+
+
+def _activity_items_valid(collection: dict[str, Any], items: list[Any]) -> bool:
+    attempt = collection.get("attempt")
+    if attempt is not None and (not is_integer(attempt) or attempt < 1):
+        return False
+    values: dict[str, Any] = {}
+    for item in items:
+        if type(item) is not dict:
+            return False
+        metric = item.get("type")
+        value: Any = item.get("value")
+        if type(metric) is not str or metric not in ACTIVITY_METRICS or metric in values:
+            return False
+        if metric == "xpEarned":
+            if not is_number(value):
+                return False
+        elif not is_integer(value) or value < 0:
+            return False
+        extensions = item.get("extensions")
+        if extensions is not None and type(extensions) is not dict:
+            return False
+        values[metric] = value
+    total: Any = values.get("totalQuestions")
+    correct: Any = values.get("correctQuestions")
+    if (total is None) != (correct is None):
+        return False
+    return total is None or correct <= total
+
+
+def _time_spent_items_valid(items: list[Any]) -> bool:
+    for item in items:
+        if type(item) is not dict:
+            return False
+        metric = item.get("type")
+        if type(metric) is not str or metric not in TIME_SPENT_METRICS:
+            return False
+        value: Any = item.get("value")
+        if not is_number(value) or not 0 <= value <= MAX_TIME_SPENT_SECONDS:
+            return False
+        if len(item) > 2:
+            value = item.get("subType")
+            if value is not None and type(value) is not str:
+                return False
+            for key in ("startDate", "endDate"):
+                value = item.get(key)
+                if value is not None and not is_datetime(value):
+                    return False
+            value = item.get("extensions")
+            if value is not None and type(value) is not dict:
+                return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
 # actor: TimebackUser
 # ---------------------------------------------------------------------------------------------
 
@@ -232,7 +388,7 @@ def _user_validate(user: object, index: int, path: str, col: Collector) -> None:
         field = f"{path}.actor.name"
         col.add(index, field, RULE_TYPE, MSG_NOT_STRING.format(field=field))
     role = user.get("role")
-    if role is not None and role not in USER_ROLES:
+    if role is not None and (type(role) is not str or role not in USER_ROLES):
         _enum_problem(index, f"{path}.actor.role", role, USER_ROLES, col)
     if "extensions" in user:
         _extensions_check(user, index, path, ".actor", col)
@@ -256,7 +412,7 @@ def _context_validate(context: object, index: int, path: str, col: Collector) ->
     if subject is None:
         field = f"{path}.object.subject"
         col.add(index, field, RULE_REQUIRED, MSG_REQUIRED.format(field=field))
-    elif subject not in SUBJECTS:
+    elif type(subject) is not str or subject not in SUBJECTS:
         _enum_problem(index, f"{path}.object.subject", subject, SUBJECTS, col)
     app = context.get("app")
     if app is None:
@@ -345,7 +501,7 @@ def _activity_metrics_validate(collection: object, index: int, path: str, col: C
         if metric is None:
             field = f"{path}.generated.items[{position}].type"
             col.add(index, field, RULE_REQUIRED, MSG_REQUIRED.format(field=field))
-        elif metric not in ACTIVITY_METRICS:
+        elif type(metric) is not str or metric not in ACTIVITY_METRICS:
             _enum_problem(
                 index, f"{path}.generated.items[{position}].type", metric, ACTIVITY_METRICS, col
             )
@@ -408,7 +564,7 @@ def _time_spent_metrics_validate(collection: object, index: int, path: str, col:
         if metric is None:
             field = f"{path}.generated.items[{position}].type"
             col.add(index, field, RULE_REQUIRED, MSG_REQUIRED.format(field=field))
-        elif metric not in TIME_SPENT_METRICS:
+        elif type(metric) is not str or metric not in TIME_SPENT_METRICS:
             _enum_problem(
                 index, f"{path}.generated.items[{position}].type", metric, TIME_SPENT_METRICS, col
             )
