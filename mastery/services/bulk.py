@@ -104,15 +104,19 @@ def bulk_upsert_rows(
     table = quote(meta.db_table)
     staging = quote(f"_bulk_{meta.db_table}")
     columns = ", ".join(quote(f.column) for f in columns_of)
+    plain_insert = not (unique_fields or update_fields or increment_fields or ignore_conflicts)
     with connection.cursor() as cursor:
         # A staging table per target, private to this session; its rows vanish at commit
         # (truncated, so no dead rows pile up in a long-lived connection). Created with IF NOT
         # EXISTS every time: a rolled-back transaction takes a new temp table with it.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+        if not plain_insert:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+        # Appends (no conflict to settle) go straight into the table.
+        target_table = table if plain_insert else staging
+        with cursor.cursor.copy(f"COPY {target_table} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             if not auto_given and not json_given and not fresh:
                 for row in rows:
@@ -128,6 +132,8 @@ def bulk_upsert_rows(
                     for i in fresh:
                         extra[i] = _stored_default(rest[i], now)
                     write((*values, *extra))
+        if plain_insert:
+            return len(rows)
         sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}"
         target = ", ".join(quote(_column(meta, name)) for name in unique_fields)
         if increment_fields:

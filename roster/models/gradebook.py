@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from common.models import SourcedModel
 from roster.models.fields import org_scope_field
@@ -149,12 +150,23 @@ class AssessmentLineItem(SourcedModel):
         on_delete=models.PROTECT,
         related_name="assessment_line_items",
         db_column="class_id",
+        db_index=False,
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
     )
     score_scale = models.ForeignKey(
-        ScoreScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ScoreScale,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     result_value_min = models.FloatField(null=True, blank=True)
     result_value_max = models.FloatField(null=True, blank=True)
@@ -163,7 +175,12 @@ class AssessmentLineItem(SourcedModel):
         Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     component = models.ForeignKey(
-        "roster.CourseComponent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "roster.CourseComponent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     component_resource = models.ForeignKey(
         "roster.ComponentResource",
@@ -171,6 +188,7 @@ class AssessmentLineItem(SourcedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     org_scope = org_scope_field()
 
@@ -178,6 +196,18 @@ class AssessmentLineItem(SourcedModel):
 
     class Meta:
         ordering = ["sourced_id"]
+        # The optional references are indexed where set only: most line items (every one the
+        # learning pipeline files) have none, and a partial index costs their insert nothing.
+        indexes = [
+            models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=index)
+            for name, index in (
+                ("klass", "lineitem_class_set"),
+                ("parent", "lineitem_parent_set"),
+                ("score_scale", "lineitem_score_scale_set"),
+                ("component", "lineitem_component_set"),
+                ("component_resource", "lineitem_resource_set"),
+            )
+        ]
 
 
 class AssessmentResult(SourcedModel):
@@ -191,8 +221,14 @@ class AssessmentResult(SourcedModel):
     score = models.FloatField(null=True, blank=True)
     text_score = models.CharField(max_length=255, blank=True, default="")
     score_date = models.DateField(null=True, blank=True)
+    # Indexed where set only (see AssessmentLineItem.Meta.indexes).
     score_scale = models.ForeignKey(
-        ScoreScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ScoreScale,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     score_percentile = models.FloatField(null=True, blank=True)
     score_status = models.CharField(max_length=64)
@@ -208,3 +244,10 @@ class AssessmentResult(SourcedModel):
 
     class Meta:
         ordering = ["sourced_id"]
+        indexes = [
+            models.Index(
+                fields=["score_scale"],
+                condition=Q(score_scale__isnull=False),
+                name="result_score_scale_set",
+            )
+        ]
