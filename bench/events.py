@@ -749,6 +749,8 @@ def phase_latency(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, An
             local.queue = list(local.factory.activity())
         return envelope_bytes(sensor=APP_IRI, events=[local.queue.pop()]), 1, None
 
+    meter = CpuMeter(ctx["procs"], os.environ["DATABASE_URL"].rsplit("/", 1)[1])
+    meter.start()
     load = run_paced(
         host=HOST,
         port=ctx["port"],
@@ -760,11 +762,21 @@ def phase_latency(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         # Enough connections that a slow answer never holds back the schedule (open loop).
         senders=32,
     )
+    cores = meter.stop()
+    log(f"CPU during the single-event POSTs, in cores: {cores}")
     summary = load.summary()
     late = sorted(s.late_s * 1000 for s in load.samples)
+    # Where the slow answers fall: per second of the run, how many took over 25 ms.
+    slow: dict[int, int] = {}
+    for sample in load.samples:
+        if sample.latency_s > 0.025:
+            second = int(sample.sent - load.started)
+            slow[second] = slow.get(second, 0) + 1
+    log(f"answers over 25 ms per second of the run: {dict(sorted(slow.items()))}")
     result = {
         **summary,
         "rate_target": args.latency_rate,
+        "cores_used": cores,
         "errors": dict(load.errors),
         "sent_late_p99_ms": percentile(late, 99),
     }

@@ -179,13 +179,15 @@ def _flag_drop(flag: str) -> None:
 
 
 def learning_events_process(
-    *, lane: int, batch_size: int = 5000, time_budget_s: float = 10.0
+    *, lane: int, batch_size: int | None = None, time_budget_s: float = 10.0
 ) -> int:
-    """Process the pending events of ``lane`` in batches of about ``batch_size`` (whole
-    jobs: a batch ends with the job that reaches the size), each in its own transaction,
+    """Process the pending events of ``lane`` in batches of about ``batch_size`` (default
+    ``CALIPER_PROCESSING_BATCH_SIZE``; whole jobs: a batch ends with the job that reaches the
+    size), each in its own transaction,
     while batches come back full (a backlog) and ``time_budget_s`` lasts. Returns the number
     of events processed (0 at once if another worker holds the lane). Events committed
     while the last batch ran are left to ``learning_lane_drain``'s closing check."""
+    batch_size = batch_size or settings.CALIPER_PROCESSING_BATCH_SIZE
     deadline = time.monotonic() + time_budget_s
     total = 0
     while True:

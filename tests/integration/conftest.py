@@ -50,6 +50,9 @@ class Worker:
             ),
             "REDIS_URL": redis_url,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            # Small batches: a crash test's backlog then spans several, and the worker can
+            # be killed inside one after another has committed.
+            "CALIPER_PROCESSING_BATCH_SIZE": "300",
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = ROOT / f".pytest_cache/worker-{name}.log"
