@@ -113,6 +113,15 @@ class UnparsedBody(BaseParser):
         return QueryDict()
 
 
+class _NotJson(ValueError):
+    """A token Python's JSON reader accepts but JSON does not."""
+
+
+def _constant_refuse(name: str) -> object:
+    # NaN, Infinity and -Infinity: not JSON, and not storable as JSON either.
+    raise _NotJson(f"{name} is not a JSON value")
+
+
 class CaliperView(APIView):
     """Shared plumbing: bearer token with Caliper scopes, Caliper error shape, raw body."""
 
@@ -156,9 +165,14 @@ class CaliperView(APIView):
                 status_code=413,
             )
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_constant=_constant_refuse)
         except (ValueError, RecursionError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+            if isinstance(exc, json.JSONDecodeError):
+                reason = exc.msg
+            elif isinstance(exc, _NotJson):
+                reason = str(exc)
+            else:
+                reason = type(exc).__name__
             message = MSG_MALFORMED.format(reason=reason)
             raise CaliperRejected(
                 message, problems=[Problem(None, "body", RULE_JSON, message)], status_code=400

@@ -421,3 +421,16 @@ def test_unknown_job_is_404(world, job_id: str) -> None:
     response = world["client"].api.get(f"/jobs/{job_id}/status")
     assert response.status_code == 404
     assert _error(response) == [(None, "id", "not-found")]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_literals_are_refused(world, literal: str) -> None:
+    """Python's JSON reader accepts NaN and Infinity; JSON does not, and neither do we."""
+    student = world["a"].student
+    event = activity_event(timeback_user(student)) | {"extensions": {"x": "__number__"}}
+    body = json.dumps(envelope(event)).replace('"__number__"', literal)
+    response = post(world["client"].api, body)
+    assert response.status_code == 400, response.content
+    assert f"{literal} is not a JSON value" in response.json()["message"]
+    assert _error(response) == [(None, "body", "json")]
+    assert CaliperEvent.objects.count() == 0
