@@ -310,7 +310,7 @@ class RollupDeltas:
             q = self.quality.get(key)
             if q is None:
                 q = self.quality[key] = [0] * len(_QUALITY_SUMS)
-                self._app(key)  # every app-day with events has a rollup row, if all zero
+                self.app_row(key)  # every app-day with events has a rollup row, if all zero
             q[_Q["events"]] += 1
             timeback_type = r.event_type in _TIMEBACK_TYPES
             if r.is_timeback:
@@ -329,7 +329,7 @@ class RollupDeltas:
                 student = self._student(r.user_id, day)
                 for offset, value in enumerate(seconds):
                     student[_S["active_seconds"] + offset] += value
-                app = self._app(key)
+                app = self.app_row(key)
                 app[_A["active_seconds"]] += seconds[0]
                 app[_A["inactive_seconds"]] += seconds[1]
                 app[_A["waste_seconds"]] += seconds[2]
@@ -343,7 +343,7 @@ class RollupDeltas:
 
     def _outcome(self, o: OutcomeValues, sign: int) -> None:
         student = self._student(o.student_id, o.day)
-        app = self._app((o.api_client_id, o.day))
+        app = self.app_row((o.api_client_id, o.day))
         amounts = (
             ("xp", o.xp_awarded),
             ("activities_completed", 1),
@@ -369,7 +369,8 @@ class RollupDeltas:
             row = self.student[key] = [0.0] * len(_STUDENT_SUMS)
         return row
 
-    def _app(self, key: AppDayKey) -> list[float]:
+    def app_row(self, key: AppDayKey) -> list[float]:
+        """The amounts to add to the app-day ``key`` (zeros at first)."""
         row = self.app.get(key)
         if row is None:
             row = self.app[key] = [0.0] * len(_APP_SUMS)
@@ -393,7 +394,7 @@ def rollup_deltas_apply(*, deltas: RollupDeltas, org_scopes: Mapping[int, int]) 
         update_fields=("org_scope", "updated_at"),
     )
     for client, day, count in _students_first_seen(deltas.app_students):
-        row = deltas._app((client, day))
+        row = deltas.app_row((client, day))
         row[_A["students"]] += count
     bulk_upsert_rows(
         AppDailyRollup,
