@@ -483,11 +483,25 @@ def _store(
         entity_count=len(entities),
         duplicate_count=duplicates,
     )
+    if rows:
+        for row in rows:
+            row["job_id"] = job.pk
+    if (
+        rows
+        and not entities
+        and len(rows) < _COPY_MIN_ROWS
+        and connection.vendor == "postgresql"
+        and connection.get_autocommit()
+    ):
+        # A few events (single-event POSTs): the job, the events and their outbox rows in
+        # one statement, committed by itself: one round trip instead of BEGIN, three
+        # INSERTs and COMMIT. The same all-or-nothing (a statement is atomic; a unique
+        # violation raises IntegrityError as below).
+        _store_one_statement(job=job, rows=rows)
+        return job.pk
     with transaction.atomic(durable=True):
         _job_insert(job)
         if rows:
-            for row in rows:
-                row["job_id"] = job.pk
             _events_insert(rows)
             _outbox_insert(job=job, rows=rows)
         if entities:
@@ -526,29 +540,52 @@ def _job_sql() -> tuple[str, list[Any]]:
     return sql, fields
 
 
-def _job_insert(job: IngestJob) -> None:
-    """INSERT the job row (every field set by the caller) without building an ORM query:
+def _job_statement(job: IngestJob) -> tuple[str, list[Any]]:
+    """The INSERT of the job row (every field set by the caller), built without the ORM:
     it runs once per POST, and compiling ``objects.create`` cost more than the INSERT."""
     sql, fields = _job_sql()
-    params = [f.get_db_prep_save(getattr(job, f.attname), connection) for f in fields]
+    return sql, [f.get_db_prep_save(getattr(job, f.attname), connection) for f in fields]
+
+
+def _job_insert(job: IngestJob) -> None:
+    sql, params = _job_statement(job)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def _outbox_insert(*, job: IngestJob, rows: list[dict[str, Any]]) -> None:
-    """Queue the job's events for the learning pipeline: one outbox row per lane (at most
-    ``CALIPER_PROCESSING_LANES``), in the transaction that stores them."""
+def _outbox_statement(*, job: IngestJob, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """The INSERT queueing the job's events for the learning pipeline: one outbox row per
+    lane (at most ``CALIPER_PROCESSING_LANES``)."""
     per_lane: dict[int, int] = {}
     for row in rows:
         per_lane[row["lane"]] = per_lane.get(row["lane"], 0) + 1
     job_id = IngestJob._meta.pk.get_db_prep_value(job.pk, connection)
     values = [(job_id, lane, n, job.created_at) for lane, n in sorted(per_lane.items())]
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(EventOutbox._meta.db_table)} "
+        "(job_id, lane, events, created_at) "
+        f"VALUES {', '.join(['(%s, %s, %s, %s)'] * len(values))}"
+    )
+    return sql, [value for row in values for value in row]
+
+
+def _outbox_insert(*, job: IngestJob, rows: list[dict[str, Any]]) -> None:
+    """Queue the job's events, in the transaction that stores them."""
+    sql, params = _outbox_statement(job=job, rows=rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _store_one_statement(*, job: IngestJob, rows: list[dict[str, Any]]) -> None:
+    """The job, the events and the outbox rows as one statement (PostgreSQL, autocommit):
+    data-modifying CTEs, checked (foreign keys, the unique event id) as one statement."""
+    job_sql, job_params = _job_statement(job)
+    events_sql, events_params = _events_values_statement(rows, _event_columns())
+    outbox_sql, outbox_params = _outbox_statement(job=job, rows=rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(EventOutbox._meta.db_table)} "
-            "(job_id, lane, events, created_at) "
-            f"VALUES {', '.join(['(%s, %s, %s, %s)'] * len(values))}",
-            [value for row in values for value in row],
+            f"WITH j AS ({job_sql}), e AS ({events_sql}) {outbox_sql}",
+            [*job_params, *events_params, *outbox_params],
         )
 
 
@@ -703,6 +740,14 @@ def _events_insert(rows: list[dict[str, Any]]) -> None:
 
 def _events_insert_values(rows: list[dict[str, Any]], columns: list[tuple[str, Any, bool]]) -> None:
     """The events as one multi-row INSERT (PostgreSQL, a few rows): one round trip."""
+    sql, params = _events_values_statement(rows, columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _events_values_statement(
+    rows: list[dict[str, Any]], columns: list[tuple[str, Any, bool]]
+) -> tuple[str, list[Any]]:
     names = [name for name, _, _ in columns]
     params: list[Any] = []
     for row in rows:
@@ -717,5 +762,4 @@ def _events_insert_values(rows: list[dict[str, Any]], columns: list[tuple[str, A
         columns=", ".join(f'"{name}"' for name in names),
         values=", ".join([placeholders] * len(rows)),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
