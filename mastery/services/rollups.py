@@ -16,7 +16,6 @@ processing lanes held; the tests check that it agrees with what the batches main
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,8 +58,6 @@ __all__ = [
     "rollups_rebuild",
     "student_rollups_recompute",
 ]
-
-logger = logging.getLogger(__name__)
 
 StudentDayKey = tuple[int, dt.date]
 AppDayKey = tuple[int, dt.date]
