@@ -14,10 +14,21 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models
 from django.utils import timezone
 
-__all__ = ["bulk_upsert", "bulk_upsert_rows", "is_postgresql"]
+__all__ = ["bulk_upsert", "bulk_upsert_rows", "is_postgresql", "json_text"]
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for a ``jsonb`` column: by orjson (several times faster than
+    ``json`` on the pipeline's small documents; ``jsonb`` keeps the value, not the text), by
+    ``json`` for what orjson refuses (an integer beyond 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def is_postgresql() -> bool:
@@ -127,7 +138,7 @@ def bulk_upsert_rows(
                     for i in auto_given:
                         values[i] = now
                     for i in json_given:
-                        values[i] = None if values[i] is None else json.dumps(values[i])
+                        values[i] = None if values[i] is None else json_text(values[i])
                     extra = list(tail)
                     for i in fresh:
                         extra[i] = _stored_default(rest[i], now)
@@ -251,7 +262,7 @@ def _stored_default(field: Any, now: Any) -> Any:
         return now
     value = field.get_default()
     if isinstance(field, models.JSONField):
-        return None if value is None else json.dumps(value)
+        return None if value is None else json_text(value)
     return value
 
 

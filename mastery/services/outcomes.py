@@ -11,12 +11,12 @@ completions, in the same query.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
 from django.db import connection
 from django.db.models import Sum
 
@@ -130,7 +130,7 @@ class _Stored(NamedTuple):
 def json_param(value: Any) -> str:
     """A JSON text parameter: a large key list passed as one value (``%s::jsonb``) instead
     of thousands of placeholders, or an array literal quoted element by element."""
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return orjson.dumps(value, default=str).decode()
 
 
 def activity_outcomes_recompute(
@@ -261,7 +261,7 @@ def _read_orm(
 def _outcome_loaded(values: Sequence[Any]) -> OutcomeRow:
     *head, findings = values  # findings is the last field, JSON text from a raw cursor
     return OutcomeRow._make(
-        (*head, json.loads(findings) if isinstance(findings, str) else findings)
+        (*head, orjson.loads(findings) if isinstance(findings, str) else findings)
     )
 
 
