@@ -432,6 +432,11 @@ class CpuMeter:
 # ---- phases ----------------------------------------------------------------------------------
 
 
+def _cpu_meter(ctx: dict[str, Any]) -> CpuMeter:
+    """A meter of this run's processes and its benchmark database's backends."""
+    return CpuMeter(ctx["procs"], os.environ["DATABASE_URL"].rsplit("/", 1)[1])
+
+
 def settle(db: Db, args: argparse.Namespace, phase: str) -> None:
     """Wait until the previous phase's events are processed, so a phase never measures the
     previous one's backlog; refuse to go on if they never are."""
@@ -469,7 +474,7 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
     sampler = PendingSampler(db)
     sampler.start()
     profilers = start_profilers(ctx, args, args.duration) if args.profile else []
-    meter = CpuMeter(ctx["procs"], os.environ["DATABASE_URL"].rsplit("/", 1)[1])
+    meter = _cpu_meter(ctx)
     backlog_before = db.pending()
     meter.start()
     load = run_closed_loop(
@@ -749,7 +754,7 @@ def phase_latency(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, An
             local.queue = list(local.factory.activity())
         return envelope_bytes(sensor=APP_IRI, events=[local.queue.pop()]), 1, None
 
-    meter = CpuMeter(ctx["procs"], os.environ["DATABASE_URL"].rsplit("/", 1)[1])
+    meter = _cpu_meter(ctx)
     meter.start()
     load = run_paced(
         host=HOST,

@@ -174,6 +174,8 @@ _MASTERY_FIELDS = (
     "mastered_units",
     "mastered_at",
 )
+# Every column but the key is rewritten.
+_MASTERY_UPDATE_FIELDS = [name.removesuffix("_id") for name in _MASTERY_FIELDS[3:]] + ["updated_at"]
 
 
 def mastery_facts_recompute(*, completions: Sequence[ScoredCompletion]) -> int:
@@ -218,19 +220,7 @@ def mastery_facts_recompute(*, completions: Sequence[ScoredCompletion]) -> int:
         fields=_MASTERY_FIELDS,
         rows=facts,
         unique_fields=["student", "course_iri", "unit_iri"],
-        update_fields=[
-            "org_scope",
-            "course_name",
-            "subject",
-            "unit_name",
-            "attempts",
-            "best_accuracy",
-            "latest_accuracy",
-            "mastered",
-            "mastered_units",
-            "mastered_at",
-            "updated_at",
-        ],
+        update_fields=_MASTERY_UPDATE_FIELDS,
     )
 
 
