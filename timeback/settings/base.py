@@ -80,6 +80,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Server processes (gunicorn and Celery workers) freeze what start-up created and collect the
+# young generation every this many allocations instead of 700 (common/gc.py; measured in
+# docs/benchmarks.md). 0 leaves the interpreter's defaults.
+GC_GEN0_THRESHOLD = env.int("GC_GEN0_THRESHOLD", default=2_000)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

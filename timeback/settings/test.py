@@ -11,3 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test process keeps the interpreter's collector: importing timeback.wsgi must not freeze
+# the test run (tests/common/test_gc.py sets it where it tests it).
+GC_GEN0_THRESHOLD = 0

@@ -1,0 +1,44 @@
+"""Garbage-collector settings for the long-lived server processes (web and Celery workers).
+
+CPython's cyclic collector runs a young collection every 700 net allocations of container
+objects and, every so often, a full one that walks every object the process holds. A web or
+pipeline worker holds about 100k objects after start-up (Django, the apps, the libraries),
+and walking them takes 40–60 ms of CPU here. Under a load of 100-event envelopes, the
+objects of the requests in flight survive the frequent young collections, are promoted, and
+trigger a full collection every two seconds or so: 100–300 ms each under load, while every
+thread of the process waits (measured in docs/benchmarks.md: about 12 s of collections per
+worker-minute).
+
+So, once the application is loaded:
+
+* ``gc.freeze()`` moves everything start-up created into the permanent generation: a full
+  collection no longer walks it (it is never garbage: modules, classes, settings);
+* the young generation is collected every ``GC_GEN0_THRESHOLD`` allocations (setting,
+  default 20,000) instead of 700: most of a request's objects are freed by reference
+  counting when it ends, before a collection can promote them.
+
+Cyclic garbage is still collected, a little later. ``GC_GEN0_THRESHOLD=0`` leaves the
+interpreter's defaults.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from django.conf import settings
+
+__all__ = ["gc_tune_server_process"]
+
+
+def gc_tune_server_process() -> bool:
+    """Freeze what start-up created and collect the young generation less often (see the
+    module's docstring). Call once in each server process, after the application is loaded.
+    Returns whether anything was changed."""
+    gen0 = int(getattr(settings, "GC_GEN0_THRESHOLD", 0))
+    if gen0 <= 0:
+        return False
+    gc.collect()  # start-up's own garbage first, so that none of it is frozen
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(gen0, gen1, gen2)
+    return True
