@@ -221,7 +221,7 @@ class Processes:
                 str(BIN / "gunicorn"), "timeback.wsgi:application",
                 "--bind", f"{HOST}:{self.port}",
                 "--workers", str(a.web_workers),
-                "--worker-class", "gthread", "--threads", str(a.web_threads),
+                "--worker-class", a.web_worker_class, "--threads", str(a.web_threads),
                 "--keep-alive", "75", "--backlog", "512",
                 "--log-level", "warning",
             ],
@@ -1035,6 +1035,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--students", type=int, default=1000)
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=4)
+    p.add_argument("--web-worker-class", default="gthread", choices=["gthread", "sync"])
     p.add_argument("--worker-concurrency", type=int, default=2, help="ingest queue (one per lane)")
     p.add_argument("--drain-timeout", type=float, default=600)
     p.add_argument("--sustained-rate", type=float, default=5500, help="events/s, paced (keeps up?)")

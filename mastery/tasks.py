@@ -16,15 +16,16 @@ __all__ = ["learning_events_process_task", "learning_events_sweep_task"]
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     name="mastery.tasks.learning_events_process_task",
     autoretry_for=(OperationalError,),
     max_retries=3,
     retry_backoff=True,
 )
-def learning_events_process_task(lane: int) -> int:
+def learning_events_process_task(self: Any, lane: int) -> int:
     """Process the pending events of ``lane`` (no-op if another worker is draining it)."""
-    return learning_lane_drain(lane=lane)
+    return learning_lane_drain(lane=lane, message_id=self.request.id)
 
 
 @shared_task(acks_late=True, name="mastery.tasks.learning_events_sweep_task")

@@ -26,7 +26,11 @@ Design (see docs/learning-rules.md):
   timeouts), and after a failure the process stops trying for a few seconds (a circuit
   breaker), so a broker outage never becomes an ingest outage.
 - **Debounce.** The lane task is sent with a short countdown and coalesced while queued, so
-  single-event requests share batches instead of paying a batch each.
+  single-event requests share batches instead of paying a batch each. The lane's queued
+  flag holds the id of the message that set it, and only that message's task clears it as
+  it starts: a message sent without the flag (the sweeper's, which cannot know whether the
+  flagged one was lost) runs once and is not replaced by the next request's send, so extra
+  messages do not multiply under a steady load.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import datetime as dt
 import json
 import logging
 import time
+import uuid
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, NamedTuple
@@ -66,8 +71,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # While a lane's message is queued and not yet started, further enqueues of that lane are
-# skipped (the task clears the flag when it starts, before it looks for events). The TTL
-# bounds the damage of a flag whose message was lost: the sweeper ignores flags anyway.
+# skipped. The flag's value is that message's id, and its task clears it when it starts,
+# before it looks for events. The TTL bounds the damage of a flag whose message was lost:
+# the sweeper ignores flags anyway.
 _QUEUED_FLAG = "mastery:lane-queued:{lane}"
 _QUEUED_TTL = 30
 _SWEEP_LOCK = "lock:mastery:sweep"
@@ -127,9 +133,16 @@ def learning_events_enqueue(*, lanes: Iterable[int]) -> None:
         transaction.on_commit(partial(_lane_send, lane, coalesce=True, debounce=True))
 
 
-def lane_flag_clear(*, lane: int) -> None:
-    """Called by the lane task as it starts: later events need a new message."""
-    cache.delete(_QUEUED_FLAG.format(lane=lane))
+def lane_flag_clear(*, lane: int, message_id: str | None) -> None:
+    """Called by the lane task as it starts: if the lane's queued flag was set for this
+    message, clear it (later events need a new message). Any other message (the sweeper's,
+    a redelivery, a direct call) leaves the flag to the queued message that owns it, so
+    that each flag is cleared once and extra messages are not replaced by new ones."""
+    flag = _QUEUED_FLAG.format(lane=lane)
+    # Not atomic: should the flag expire and be set again between the two calls, the new
+    # one is dropped, and the next enqueue sends one more message (run once, harmlessly).
+    if message_id is not None and cache.get(flag) == message_id:
+        cache.delete(flag)
 
 
 def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
@@ -139,13 +152,14 @@ def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
         logger.warning(ENQUEUE_SKIPPED, lane)
         return
     flag = _QUEUED_FLAG.format(lane=lane)
-    options: dict[str, Any] = {"args": (lane,), "retry": False}
+    message_id = str(uuid.uuid4())
+    options: dict[str, Any] = {"args": (lane,), "retry": False, "task_id": message_id}
     if debounce and settings.CALIPER_PROCESSING_DEBOUNCE_S > 0:
         # Events accepted before the task starts are coalesced into it (the queued flag),
         # so they share one batch.
         options["countdown"] = settings.CALIPER_PROCESSING_DEBOUNCE_S
     try:
-        if coalesce and not cache.add(flag, "1", timeout=_QUEUED_TTL):
+        if coalesce and not cache.add(flag, message_id, timeout=_QUEUED_TTL):
             return
         # retry=False and the short broker timeouts (settings/celery.py): a dead broker
         # fails fast instead of holding the request; the sweeper resends within seconds.
@@ -153,7 +167,8 @@ def _lane_send(lane: int, *, coalesce: bool, debounce: bool = False) -> None:
     except Exception:  # any broker or cache failure: the events are safe in the store
         _breaker_trip()
         logger.exception(ENQUEUE_FAILED, lane)
-        _flag_drop(flag)
+        if coalesce:  # the flag is this send's: no message holds it
+            _flag_drop(flag)
 
 
 def _breaker_open() -> bool:
@@ -203,15 +218,15 @@ def learning_events_process(
     return total
 
 
-def learning_lane_drain(*, lane: int) -> int:
-    """What the lane task does: clear the lane's queued flag (events committed from now on
-    need a new message), process the lane, then queue the lane again, debounced, if events
-    are pending.
+def learning_lane_drain(*, lane: int, message_id: str | None = None) -> int:
+    """What the lane task (message ``message_id``) does: clear the lane's queued flag if it
+    is this message's (events committed from now on need a new message), process the lane,
+    then queue the lane again, debounced, if events are pending.
 
     The closing check runs whatever was processed: an event committed while this task held
     the lane was announced by a message whose task found the lane locked and gave up, so
     the holder must look for it after its last commit."""
-    lane_flag_clear(lane=lane)
+    lane_flag_clear(lane=lane, message_id=message_id)
     processed = learning_events_process(lane=lane)
     if learning_lanes_pending(lanes=[lane]):
         _lane_send(lane, coalesce=True, debounce=True)

@@ -40,7 +40,12 @@ def _breaker_closed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _sent(lane: int) -> dict[str, Any]:
     """The options of an ingest-path send of ``lane``."""
-    return {"args": (lane,), "retry": False, "countdown": settings.CALIPER_PROCESSING_DEBOUNCE_S}
+    return {
+        "args": (lane,),
+        "retry": False,
+        "countdown": settings.CALIPER_PROCESSING_DEBOUNCE_S,
+        "task_id": mock.ANY,
+    }
 
 
 def _activity(scene: Scene) -> int:
@@ -98,7 +103,7 @@ def test_the_sweeper_sends_even_while_the_breaker_is_open(scene: Scene) -> None:
     processing._breaker_open_until = float("inf")
     with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
         assert learning_events_sweep() == [lane]
-    send.assert_called_once_with(args=(lane,), retry=False)
+    send.assert_called_once_with(args=(lane,), retry=False, task_id=mock.ANY)
 
 
 def test_broker_sends_fail_fast() -> None:
@@ -119,13 +124,59 @@ def test_enqueues_are_coalesced_until_the_task_starts(
         with django_capture_on_commit_callbacks(execute=True):
             learning_events_enqueue(lanes=[0, 1])
         assert send.call_count == 2
-    tasks.learning_events_process_task.run(0)  # the task clears its flag as it starts
+        lane0_message = send.call_args_list[0].kwargs["task_id"]
+    # The task clears its flag as it starts.
+    tasks.learning_events_process_task.apply(args=(0,), task_id=lane0_message)
     with (
         mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         learning_events_enqueue(lanes=[0, 1])
     send.assert_called_once_with(**_sent(0))
+
+
+def _queued_flag(lane: int) -> Any:
+    return cache.get(f"mastery:lane-queued:{lane}")
+
+
+def test_only_the_flagged_message_clears_the_flag(
+    scene: Scene, django_capture_on_commit_callbacks: Any
+) -> None:
+    # A message sent without the flag (the sweeper's), a redelivery or a direct run leave
+    # the flag to the queued message that set it: otherwise each of them would be replaced
+    # by the next request's send, and under a steady load the extra messages would never
+    # die out (each sweep added one more per lane).
+    lane = _activity(scene)
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    flagged = send.call_args.kwargs["task_id"]
+    assert _queued_flag(lane) == flagged
+
+    with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
+        learning_events_sweep()
+    swept = send.call_args.kwargs["task_id"]
+    assert swept != flagged
+    assert tasks.learning_events_process_task.apply(args=(lane,), task_id=swept).get() == 2
+    tasks.learning_events_process_task.run(lane)  # a direct call: no message
+    assert _queued_flag(lane) == flagged
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    send.assert_not_called()  # the flagged message is still queued: it takes them
+
+    tasks.learning_events_process_task.apply(args=(lane,), task_id=flagged)
+    assert _queued_flag(lane) is None
+    with (
+        mock.patch.object(tasks.learning_events_process_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        learning_events_enqueue(lanes=[lane])
+    send.assert_called_once_with(**_sent(lane))
 
 
 def test_the_process_task_returns_the_events_processed(scene: Scene) -> None:
@@ -139,7 +190,7 @@ def test_the_sweeper_resends_lanes_with_pending_events(scene: Scene) -> None:
     cache.set(f"mastery:lane-queued:{lane}", "1")  # believed queued, but the message is lost
     with mock.patch.object(tasks.learning_events_process_task, "apply_async") as send:
         assert tasks.learning_events_sweep_task.run() == [lane]
-    send.assert_called_once_with(args=(lane,), retry=False)
+    send.assert_called_once_with(args=(lane,), retry=False, task_id=mock.ANY)
 
 
 def test_the_sweeper_finds_lanes_beyond_the_setting(scene: Scene) -> None:

@@ -53,6 +53,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # mastery/tasks.py closes unusable or older-than-CONN_MAX_AGE ones around each task, as Django
 # does around each request.
 CELERY_DB_REUSE_MAX = 1000
+# No caller waits for a task's return value (an import's state is its job row): storing
+# results cost a SETEX and a PUBLISH per task in the worker, and a SUBSCRIBE/UNSUBSCRIBE per
+# send in the sending web process.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
