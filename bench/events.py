@@ -221,7 +221,8 @@ class Processes:
                 str(BIN / "gunicorn"), "timeback.wsgi:application",
                 "--bind", f"{HOST}:{self.port}",
                 "--workers", str(a.web_workers),
-                "--worker-class", a.web_worker_class, "--threads", str(a.web_threads),
+                "--worker-class", a.web_worker_class,
+                *(["--threads", str(a.web_threads)] if a.web_worker_class == "gthread" else []),
                 "--keep-alive", "75", "--backlog", "512",
                 "--log-level", "warning",
             ],
@@ -954,6 +955,7 @@ def _mark(ok: bool) -> str:
 def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
     m, t, b = results["machine"], results["throughput"], results["baselines"]
     f, lat, s = results["freshness"], results["latency"], results["sustained"]
+    processed = min(t["processed_per_s_window"], t["processed_per_s_overall"])
     # Keeping up: the backlog never exceeds a few seconds of the offered load.
     keeps_up = s["backlog_max"] <= 3 * s["rate_target"] and s["drain_s"] is not None
     drain = "not drained" if t["drain_s"] is None else f"{t['drain_s']:.1f} s"
@@ -961,9 +963,10 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"Run of {m['date']}: {m['cpu']}, {m['nproc']} cores, {m['ram']} RAM, PostgreSQL "
         f"{m['postgresql']}, Python {m['python']}; server, workers, PostgreSQL, Redis and the "
         f"load generator on the same machine. `make bench-events` (`--duration "
-        f"{args.duration} --clients {args.clients}`), gunicorn {args.web_workers} workers × "
-        f"{args.web_threads} threads, Celery worker -Q ingest,default --concurrency "
-        f"{args.worker_concurrency}.",
+        f"{args.duration} --clients {args.clients}`), gunicorn {args.web_workers} "
+        f"{args.web_worker_class} workers"
+        + (f" × {args.web_threads} threads" if args.web_worker_class == "gthread" else "")
+        + f", Celery worker -Q ingest,default --concurrency {args.worker_concurrency}.",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
@@ -972,8 +975,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"({t['requests_per_s']:.1f} envelopes/s, p50 {t['p50_ms']:.0f} ms, p99 "
         f"{t['p99_ms']:.0f} ms per envelope) | ≥ 5,000 {_mark(t['accepted_per_s'] >= 5000)} |",
         f"| processed (stored − outbox growth) while that load saturates the machine, during "
-        f"the load / start to drained | {t['processed_per_s_window']:,.0f} / "
-        f"{t['processed_per_s_overall']:,.0f} events/s | (ingest first; see below) |",
+        f"the load / start to drained | **{t['processed_per_s_window']:,.0f} / "
+        f"{t['processed_per_s_overall']:,.0f} events/s** | ≥ 5,000 {_mark(processed >= 5000)} |",
         f"| backlog when the load stopped; time to drain it | {t['backlog_at_end']:,} events; "
         f"{drain} | drains |",
         f"| sustained: envelopes of {s['batch']} paced at {s['rate_target']:,.0f} events/s for "
@@ -1034,8 +1037,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=100, help="events per envelope")
     p.add_argument("--students", type=int, default=1000)
     p.add_argument("--web-workers", type=int, default=2)
-    p.add_argument("--web-threads", type=int, default=4)
-    p.add_argument("--web-worker-class", default="gthread", choices=["gthread", "sync"])
+    # gunicorn's default worker class, as in the README's production command: one request at
+    # a time per process, no GIL hand-offs between request threads.
+    p.add_argument("--web-worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--web-threads", type=int, default=4, help="gthread only")
     p.add_argument("--worker-concurrency", type=int, default=2, help="ingest queue (one per lane)")
     p.add_argument("--drain-timeout", type=float, default=600)
     p.add_argument("--sustained-rate", type=float, default=5500, help="events/s, paced (keeps up?)")
