@@ -6,8 +6,8 @@ pipeline worker holds about 100k objects after start-up (Django, the apps, the l
 and walking them takes 40–60 ms of CPU here. Under a load of 100-event envelopes, the
 objects of the requests in flight survive the frequent young collections, are promoted, and
 trigger a full collection every two seconds or so: 100–300 ms each under load, while every
-thread of the process waits (measured in docs/benchmarks.md: about 12 s of collections per
-worker-minute).
+thread of the process waits (measured in docs/benchmarks.md: 5–7 s of collection pauses per
+web worker over a minute of load; about 0.1 s with the settings below).
 
 So, once the application is loaded:
 
