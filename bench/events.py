@@ -474,6 +474,21 @@ def warm_up(ctx: dict[str, Any], args: argparse.Namespace) -> None:
     log(f"warm-up: {load.accepted} events accepted, drained in {drained}")
 
 
+def _window(load: Any) -> tuple[datetime, datetime]:
+    return datetime.fromtimestamp(load.started, UTC), datetime.fromtimestamp(load.ended, UTC)
+
+
+def _processed_in_window(db: Db, load: Any, *, backlog_growth: int) -> int:
+    """Events processed while ``load`` ran: those stored in its window, less what the outbox
+    backlog grew by."""
+    start, end = _window(load)
+    stored = db.one(
+        "SELECT count(*) FROM caliper_caliperevent WHERE created_at >= %s AND created_at < %s",
+        (start, end),
+    )
+    return int(stored) - backlog_growth
+
+
 def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     db: Db = ctx["db"]
     factories = [EventFactory(students=ctx["students"], seed=1000 + i) for i in range(args.clients)]
@@ -507,16 +522,8 @@ def phase_throughput(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str,
         for group in ("gunicorn", "worker"):
             files = sorted(LOGS.glob(f"profile-{group}-*.txt"))
             log(f"profile of the {group} processes during the load:\n{summarise(files)}")
-    start, end = (
-        datetime.fromtimestamp(load.started, UTC),
-        datetime.fromtimestamp(load.ended, UTC),
-    )
-    # Processed during the load: what was stored in the window, less what the backlog grew.
-    stored_in_window = db.one(
-        "SELECT count(*) FROM caliper_caliperevent WHERE created_at >= %s AND created_at < %s",
-        (start, end),
-    )
-    in_window = stored_in_window - (backlog - backlog_before)
+    start, end = _window(load)
+    in_window = _processed_in_window(db, load, backlog_growth=backlog - backlog_before)
     # A job's processed_at is when its last lane was processed (within a batch's time).
     last_processed = db.one(
         "SELECT max(processed_at) FROM caliper_ingestjob WHERE created_at >= %s", (start,)
@@ -596,15 +603,7 @@ def phase_sustained(ctx: dict[str, Any], args: argparse.Namespace) -> dict[str, 
     cores = meter.stop()
     backlog = db.pending()
     sampler.stop()
-    start, end = (
-        datetime.fromtimestamp(load.started, UTC),
-        datetime.fromtimestamp(load.ended, UTC),
-    )
-    stored_in_window = db.one(
-        "SELECT count(*) FROM caliper_caliperevent WHERE created_at >= %s AND created_at < %s",
-        (start, end),
-    )
-    processed = stored_in_window - (backlog - backlog_before)
+    processed = _processed_in_window(db, load, backlog_growth=backlog - backlog_before)
     drain_s = db.wait_drained(timeout_s=args.drain_timeout)
     summary = load.summary()
     # The first seconds fill the pipeline; the backlog of the rest shows whether it keeps up.
