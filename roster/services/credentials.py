@@ -9,19 +9,15 @@ credential holds the username and the password encrypted with Fernet. The key is
 
 from __future__ import annotations
 
-import base64
-import functools
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from common.crypto import fernet_for
 from common.exceptions import InvalidData, NotFound
 from roster.models import User, UserProfile
 from roster.selectors import visible_parent
@@ -56,7 +52,6 @@ FIELD_TOO_LONG = "{field} must be at most {max} characters"
 CREDENTIALS_NOT_OBJECT = "credentials must be an object with username and password"
 UNKNOWN_CREDENTIAL = "Unknown Object: no credential {credential_id!r} for user {user_id!r}"
 UNREADABLE = "The stored credential cannot be decrypted with the current encryption key"
-BAD_KEY = "CREDENTIALS_ENCRYPTION_KEY must be a urlsafe base64-encoded 32-byte Fernet key"
 
 MESSAGE_CREATED = "Credentials registered for {application}"
 MESSAGE_UPDATED = "Credentials updated for {application}"
@@ -74,22 +69,7 @@ class RegisteredCredential:
 
 def credentials_fernet() -> Fernet:
     """The Fernet of the configured key, or of a key derived from SECRET_KEY (HKDF-SHA256)."""
-    return _fernet(getattr(settings, "CREDENTIALS_ENCRYPTION_KEY", ""), settings.SECRET_KEY)
-
-
-@functools.lru_cache(maxsize=4)
-def _fernet(configured: str, secret_key: str) -> Fernet:
-    # Cached per key pair: deriving the key costs more than sealing one password, and a
-    # CSV import seals one per user.
-    if configured:
-        try:
-            return Fernet(configured)
-        except ValueError as exc:
-            raise ImproperlyConfigured(BAD_KEY) from exc
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return fernet_for(setting="CREDENTIALS_ENCRYPTION_KEY", info=_HKDF_INFO)
 
 
 def secret_seal(*, plain: str) -> str:

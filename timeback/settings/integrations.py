@@ -25,3 +25,12 @@ CALIPER_PROCESSING_DEBOUNCE_S = env.float("CALIPER_PROCESSING_DEBOUNCE_S", defau
 # Events per batch (one transaction): larger batches cost less per event, and hold a lane's
 # rows longer.
 CALIPER_PROCESSING_BATCH_SIZE = env.int("CALIPER_PROCESSING_BATCH_SIZE", default=5000)
+
+# ---- LTI 1.3 platform -------------------------------------------------------------------
+# Fernet key sealing the platform's private signing keys in the database (common/crypto.py).
+# Unset: derived from SECRET_KEY, and rotating SECRET_KEY then makes the stored keys
+# unusable (a new key is generated with `manage.py lti_keys --rotate`): set it in production.
+LTI_KEY_ENCRYPTION_KEY = env.str("LTI_KEY_ENCRYPTION_KEY", default="")
+# A retired platform key stays in the JWKS this long, so that tokens signed before a rotation
+# still verify at tools that cache the key set.
+LTI_KEY_GRACE_SECONDS = env.int("LTI_KEY_GRACE_SECONDS", default=7 * 24 * 3600)
