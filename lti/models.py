@@ -18,7 +18,14 @@ from django.db.models import Q
 
 from common.models import BaseModel
 
-__all__ = ["PlatformKey", "ToolDeployment", "ToolRegistration", "new_client_id"]
+__all__ = [
+    "LaunchRequest",
+    "PlatformKey",
+    "ToolDeployment",
+    "ToolRegistration",
+    "UsedNonce",
+    "new_client_id",
+]
 
 
 def new_client_id() -> str:
@@ -125,3 +132,51 @@ class ToolDeployment(BaseModel):
 
     def __str__(self) -> str:
         return self.deployment_id
+
+
+class LaunchRequest(BaseModel):
+    """A launch the platform started (third-party initiated login): the tool's
+    authentication request names it by ``message_hint`` (sent as ``lti_message_hint``), and
+    the id_token is built from it. Valid until ``expires_at``, for its user only."""
+
+    message_hint = models.CharField(max_length=64, unique=True)
+    tool = models.ForeignKey(ToolRegistration, on_delete=models.CASCADE, related_name="launches")
+    deployment = models.ForeignKey(ToolDeployment, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("roster.User", on_delete=models.CASCADE, related_name="+")
+    klass = models.ForeignKey(
+        "roster.Class", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message_type = models.CharField(max_length=64, default="LtiResourceLinkRequest")
+    resource_link_id = models.CharField(max_length=255)
+    resource_link_title = models.CharField(max_length=255, blank=True, default="")
+    target_link_uri = models.URLField(max_length=2048)
+    return_url = models.URLField(max_length=2048, blank=True, default="")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["expires_at"], name="lti_launch_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.resource_link_id}"
+
+
+class UsedNonce(BaseModel):
+    """A nonce a tool sent in an authentication request that was answered: a second request
+    with it is refused (replay). Pruned once older than the id_token lifetime."""
+
+    tool = models.ForeignKey(ToolRegistration, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tool", "nonce"],
+                name="lti_usednonce_unique",
+                violation_error_message="This nonce was used before.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.nonce

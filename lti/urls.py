@@ -6,4 +6,6 @@ app_name = "lti"
 
 urlpatterns = [
     path("jwks", views.platform_jwks_view, name="jwks"),
+    path("authorize", views.authorize_view, name="authorize"),
+    path("tools/<int:tool_id>/launch", views.tool_launch_view, name="tool-launch"),
 ]

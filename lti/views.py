@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
+from common.exceptions import ApplicationError
+from lti.models import ToolRegistration
 from lti.selectors import platform_jwks
+from lti.services.launch import launch_authorize, launch_start, platform_issuer
+from roster.models import Class, User
 
-__all__ = ["platform_jwks_view"]
+__all__ = ["authorize_view", "platform_jwks_view", "tool_launch_view"]
 
 
 @require_GET
@@ -18,3 +25,83 @@ def platform_jwks_view(request: HttpRequest) -> JsonResponse:
     a retired key stays in it for the grace period, so a cached set never misses a key
     that still signs."""
     return JsonResponse(platform_jwks())
+
+
+# The tool's authentication request comes from the tool's page (a redirect, or a form post):
+# it carries no CSRF token by design; it is bound to the signed-in user by login_hint and to
+# the pending launch by lti_message_hint, and its nonce is answered once.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def authorize_view(request: HttpRequest) -> HttpResponse:
+    """OIDC authorization endpoint: the id_token in an auto-submitting form to the tool's
+    registered redirect URI, or a page naming the parameter at fault."""
+    params = request.GET if request.method == "GET" else request.POST
+    try:
+        answer = launch_authorize(
+            params={k: params.get(k, "") for k in params},
+            user=_roster_user(request),
+            issuer=platform_issuer(request_origin=_origin(request)),
+        )
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    return render(
+        request,
+        "lti/form_post.html",
+        {"redirect_uri": answer.redirect_uri, "id_token": answer.id_token, "state": answer.state},
+    )
+
+
+@login_required
+@require_GET
+def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
+    """Start a launch of a tool for the signed-in user (optionally in ``?class=<sourcedId>``):
+    redirect to the tool's OIDC login initiation URL."""
+    tool = get_object_or_404(ToolRegistration, pk=tool_id, is_active=True)
+    deployment = tool.deployments.order_by("created_at", "pk").first()
+    user = _roster_user(request)
+    if deployment is None or user is None:
+        return _refused(
+            request,
+            ApplicationError(
+                "This tool has no deployment"
+                if deployment is None
+                else "Your login is not linked to a roster user",
+                field="deployment" if deployment is None else "user",
+            ),
+        )
+    klass = None
+    if class_id := request.GET.get("class"):
+        klass = get_object_or_404(Class.objects.select_related("course"), sourced_id=class_id)
+    try:
+        url = launch_start(
+            tool=tool,
+            deployment=deployment,
+            user=user,
+            issuer=platform_issuer(request_origin=_origin(request)),
+            klass=klass,
+            resource_link_id=f"{tool.client_id}:{klass.sourced_id if klass else 'home'}",
+            resource_link_title=tool.name,
+        )
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    return redirect(url)
+
+
+def _roster_user(request: HttpRequest) -> User | None:
+    if not request.user.is_authenticated:
+        return None
+    return User.objects.filter(login=request.user).first()
+
+
+def _origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return render(
+        request,
+        "lti/refused.html",
+        {"message": exc.message, "field": exc.field or ""},
+        status=exc.status_code,
+    )

@@ -37,6 +37,7 @@ __all__ = [
     "access_token_remember",
     "api_client_changed",
     "client_grant",
+    "client_org_ids",
     "expand_org_subtrees",
     "org_tree_changed",
     "sensor_registered",
@@ -104,6 +105,13 @@ def expand_org_subtrees(*, root_ids: set[int]) -> frozenset[int]:
         frontier = children - seen
         seen |= frontier
     return frozenset(seen)
+
+
+def client_org_ids(*, api_client: ApiClient) -> frozenset[int]:
+    """The pks of the orgs ``api_client`` may act for (its granted subtrees; cached like a
+    token's grant). Empty for an inactive client."""
+    data = _client_tenancy(api_client.application_id)
+    return frozenset(data["org_ids"]) if data else frozenset()
 
 
 def _client_tenancy(application_id: int, version: Any = None) -> dict[str, Any] | None:
