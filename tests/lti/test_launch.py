@@ -16,69 +16,17 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from lti.models import LaunchRequest, ToolDeployment, ToolRegistration, UsedNonce
+from lti.models import LaunchRequest, ToolRegistration, UsedNonce
 from lti.selectors import platform_jwks
 from lti.services.launch import LTI
-from roster.models import Class, Enrollment, Org, User
-from tests.mastery.factories import Scene, make_scene
+from roster.models import Class, Org, User
+from tests.lti.conftest import LAUNCH, LOGIN
+from tests.mastery.factories import Scene
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "https://tool.example.org/lti/login"
-LAUNCH = "https://tool.example.org/lti/launch"
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
-
-
-@pytest.fixture
-def scene(db: None) -> Scene:
-    return make_scene("lt")
-
-
-@pytest.fixture
-def klass(scene: Scene) -> Class:
-    klass = Class.objects.create(
-        sourced_id="lt-class-1",
-        title="Math 4A",
-        class_code="M4A",
-        course=scene.course,
-        school=scene.school,
-        org_scope=scene.school,
-    )
-    Enrollment.objects.create(
-        sourced_id="lt-enr-1",
-        user=scene.students[0],
-        klass=klass,
-        school=scene.school,
-        role="student",
-        org_scope=scene.school,
-    )
-    return klass
-
-
-@pytest.fixture
-def tool(scene: Scene) -> ToolRegistration:
-    tool = ToolRegistration.objects.create(
-        api_client=scene.api_client,
-        name="Math App",
-        initiate_login_uri=LOGIN,
-        redirect_uris=[LAUNCH],
-        target_link_uri=LAUNCH,
-        jwks_url="https://tool.example.org/jwks",
-        custom={"level": "4"},
-    )
-    ToolDeployment.objects.create(tool=tool, deployment_id="dep-1")
-    return tool
-
-
-@pytest.fixture
-def browser(scene: Scene) -> Client:
-    """A browser signed in as the first student."""
-    login = get_user_model().objects.create_user(username="lt-stu-0", password="x")
-    User.objects.filter(pk=scene.students[0].pk).update(login=login)
-    client = Client()
-    client.force_login(login)
-    return client
 
 
 def _start(browser: Client, tool: ToolRegistration, klass: Class | None = None) -> dict[str, str]:
