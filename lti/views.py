@@ -13,9 +13,10 @@ from common.exceptions import ApplicationError
 from lti.models import ToolRegistration
 from lti.selectors import platform_jwks
 from lti.services.launch import launch_authorize, launch_start, platform_issuer
+from lti.services.tokens import TokenRefused, service_token_issue
 from roster.models import Class, User
 
-__all__ = ["authorize_view", "platform_jwks_view", "tool_launch_view"]
+__all__ = ["authorize_view", "platform_jwks_view", "service_token_view", "tool_launch_view"]
 
 
 @require_GET
@@ -49,6 +50,33 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
         request,
         "lti/form_post.html",
         {"redirect_uri": answer.redirect_uri, "id_token": answer.id_token, "state": answer.state},
+    )
+
+
+# A machine-to-machine endpoint authenticated by the signed client assertion, not a session.
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def service_token_view(request: HttpRequest) -> JsonResponse:
+    """LTI service tokens (client credentials with an RFC 7523 JWT client assertion): the
+    RFC 6749 token response, or its §5.2 error naming the parameter."""
+    issuer = platform_issuer(request_origin=_origin(request))
+    try:
+        token = service_token_issue(
+            params={k: request.POST.get(k, "") for k in request.POST},
+            token_url=issuer + "/lti/token",
+        )
+    except TokenRefused as exc:
+        return JsonResponse(
+            {"error": exc.error, "error_description": exc.message}, status=exc.status_code
+        )
+    return JsonResponse(
+        {
+            "access_token": token.access_token,
+            "token_type": "bearer",
+            "expires_in": token.expires_in,
+            "scope": token.scope,
+        }
     )
 
 
