@@ -1,17 +1,24 @@
-"""LTI reads: the platform's public key set."""
+"""LTI reads: the platform's public key set; a context's members (NRPS)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from lti.models import PlatformKey
+from common.exceptions import NotFound
+from lti.models import PlatformKey, ToolRegistration
+from lti.roles import context_role
+from roster.models import Class, Enrollment, User
+from tenancy.selectors import client_org_ids
 
-__all__ = ["platform_jwks"]
+__all__ = ["MembershipPage", "context_memberships", "platform_jwks"]
+
+MSG_NO_CONTEXT = "context: no class {id!r} is visible to this tool"
 
 
 def platform_jwks(*, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -21,3 +28,64 @@ def platform_jwks(*, now: dt.datetime | None = None) -> dict[str, Any]:
     since = (now or timezone.now()) - dt.timedelta(seconds=settings.LTI_KEY_GRACE_SECONDS)
     keys = PlatformKey.objects.filter(Q(retired_at__isnull=True) | Q(retired_at__gte=since))
     return {"keys": [key.public_jwk for key in keys]}
+
+
+@dataclass(frozen=True)
+class MembershipPage:
+    """One page of a context's members (NRPS), and whether more follow."""
+
+    klass: Class
+    members: list[dict[str, Any]]
+    has_more: bool
+
+
+def context_memberships(
+    *, tool: ToolRegistration, class_id: int, role: str = "", offset: int = 0, limit: int = 100
+) -> MembershipPage:
+    """The active members of class ``class_id`` as NRPS members (``user_id`` = the launch's
+    ``sub``, the user's sourcedId), optionally only those holding ``role`` (a role URI or
+    its last part, case-insensitive: paging URLs may come back lower-cased), in sourcedId
+    order. Raises ``NotFound`` for a class outside the tool's grant (as for a missing one)."""
+    klass = Class.objects.filter(
+        pk=class_id, org_scope_id__in=client_org_ids(api_client=tool.api_client)
+    ).first()
+    if klass is None:
+        raise NotFound(MSG_NO_CONTEXT.format(id=class_id), field="context")
+    enrollments = (
+        Enrollment.objects.filter(klass=klass, status="active")
+        .select_related("user")
+        .order_by("user__sourced_id", "pk")
+    )
+    wanted = role.lower()
+    roles_by_user: dict[int, tuple[User, set[str]]] = {}
+    for enrollment in enrollments:
+        uri = context_role(enrollment.role)
+        if uri is None:
+            continue
+        user, roles = roles_by_user.setdefault(enrollment.user_id, (enrollment.user, set()))
+        roles.add(uri)
+    rows = [
+        (user, sorted(roles))
+        for user, roles in roles_by_user.values()
+        if not wanted or any(_role_matches(r, wanted) for r in roles)
+    ]
+    page = rows[offset : offset + limit]
+    members = [
+        {
+            "user_id": user.sourced_id,
+            "roles": roles,
+            "status": "Active",
+            "name": f"{user.given_name} {user.family_name}".strip(),
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "email": user.email,
+            "lis_person_sourcedid": user.sourced_id,
+        }
+        for user, roles in page
+    ]
+    return MembershipPage(klass=klass, members=members, has_more=offset + limit < len(rows))
+
+
+def _role_matches(uri: str, wanted: str) -> bool:
+    uri = uri.lower()
+    return uri == wanted or uri.rsplit("#", 1)[-1] == wanted

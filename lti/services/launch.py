@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from common.exceptions import ApplicationError, PermissionDenied
 from lti.models import LaunchRequest, ToolDeployment, ToolRegistration, UsedNonce
+from lti.roles import context_role, institution_role
+from lti.scopes import NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
 from lti.services.keys import platform_jwt_sign
 from roster.models import Class, Enrollment, User
 from tenancy.selectors import client_org_ids
@@ -41,38 +43,12 @@ __all__ = [
 ]
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-LIS_MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
-LIS_INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
 COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 LTI_VERSION = "1.3.0"
 
 LAUNCH_SECONDS = 300  # from launch_start to the tool's authentication request
 ID_TOKEN_SECONDS = 300
-
-# OneRoster enrollment role → LIS context role; OneRoster user role → LIS institution role.
-CONTEXT_ROLES = {
-    "student": LIS_MEMBERSHIP + "Learner",
-    "teacher": LIS_MEMBERSHIP + "Instructor",
-    "administrator": LIS_MEMBERSHIP + "Administrator",
-    "proctor": LIS_MEMBERSHIP + "Member",
-    "aide": "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
-}
-INSTITUTION_ROLES = {
-    "student": "Student",
-    "teacher": "Faculty",
-    "aide": "Staff",
-    "counselor": "Staff",
-    "proctor": "Staff",
-    "principal": "Administrator",
-    "administrator": "Administrator",
-    "siteAdministrator": "Administrator",
-    "districtAdministrator": "Administrator",
-    "systemAdministrator": "Administrator",
-    "parent": "Mentor",
-    "guardian": "Mentor",
-    "relative": "Mentor",
-}
 
 MSG_REQUIRED = "{param}: is required"
 MSG_MUST_BE = "{param}: must be {expected!r}, got {got!r}"
@@ -260,6 +236,11 @@ def id_token_claims(*, launch: LaunchRequest, issuer: str, nonce: str) -> dict[s
                 "course_section_sourcedid": klass.sourced_id,
             }
         )
+        if NRPS_CONTEXT_MEMBERSHIP in tool.scopes.split():
+            claims[NRPS_CLAIM] = {
+                "context_memberships_url": f"{issuer}/lti/nrps/contexts/{klass.pk}/memberships",
+                "service_versions": ["2.0"],
+            }
     return claims
 
 
@@ -280,12 +261,11 @@ def _check_grant(tool: ToolRegistration, user: User) -> None:
 
 def _roles(user: User, klass: Class | None) -> list[str]:
     roles: list[str] = []
-    institution = INSTITUTION_ROLES.get(user.primary_role)
-    if institution:
-        roles.append(LIS_INSTITUTION + institution)
+    if institution := institution_role(user.primary_role):
+        roles.append(institution)
     if klass is not None:
         enrolled = Enrollment.objects.filter(user=user, klass=klass, status="active").values_list(
             "role", flat=True
         )
-        roles += sorted({CONTEXT_ROLES[r] for r in enrolled if r in CONTEXT_ROLES})
+        roles += sorted({r for r in map(context_role, enrolled) if r})
     return roles

@@ -8,14 +8,53 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.tool_config import ToolConfDict
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 
 from lti.selectors import platform_jwks
 
-__all__ = ["PyltiTool"]
+__all__ = ["DjangoAdapter", "PyltiTool"]
+
+
+class DjangoAdapter(BaseAdapter):
+    """A transport for ``requests`` that answers through Django's test client: pylti1p3's
+    own service calls (token request, NRPS, AGS) reach the platform's views unchanged."""
+
+    def __init__(self, client: Client) -> None:
+        super().__init__()
+        self.client = client
+
+    def send(self, request: Any, **kwargs: Any) -> requests.Response:
+        parts = urllib.parse.urlsplit(request.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {
+            "HTTP_" + k.upper().replace("-", "_"): v
+            for k, v in request.headers.items()
+            if k.lower() not in ("content-type", "content-length", "host")
+        }
+        answer = self.client.generic(
+            request.method,
+            path,
+            data=request.body or b"",
+            content_type=request.headers.get("Content-Type", ""),
+            **headers,
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response._content = answer.content
+        response.headers = CaseInsensitiveDict(dict(answer.headers.items()))
+        response.url = request.url
+        response.request = request
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -27,10 +66,19 @@ class PyltiTool:
     client_id: str
     deployment_id: str
     auth_login_url: str
+    private_key_pem: str = ""
+    public_key_pem: str = ""
     session: SessionStore = field(default_factory=SessionStore)
     cookies: dict[str, str] = field(default_factory=dict)
 
     def config(self) -> ToolConfDict:
+        conf = self._config()
+        if self.private_key_pem:
+            conf.set_private_key(self.issuer, self.private_key_pem, client_id=self.client_id)
+            conf.set_public_key(self.issuer, self.public_key_pem, client_id=self.client_id)
+        return conf
+
+    def _config(self) -> ToolConfDict:
         return ToolConfDict(
             {
                 self.issuer: [
@@ -68,7 +116,16 @@ class PyltiTool:
     def launch(self, form: dict[str, str]) -> dict[str, Any]:
         """The tool's launch endpoint: pylti1p3 validates the id_token (signature by kid and
         alg from the platform's key set, iss, aud, nonce, state, deployment, version)."""
-        request = self._request("POST", "/lti/launch", form)
-        launch = DjangoMessageLaunch(request, self.config())
-        data: dict[str, Any] = launch.get_launch_data()
+        data: dict[str, Any] = self.message_launch(form).get_launch_data()
         return data
+
+    def message_launch(self, form: dict[str, str], client: Client | None = None) -> Any:
+        """pylti1p3's validated launch object; its services (NRPS, AGS) call the platform
+        through ``client`` (Django's test client)."""
+        session = requests.Session()
+        if client is not None:
+            session.mount("http://testserver/", DjangoAdapter(client))
+        request = self._request("POST", "/lti/launch", form)
+        launch = DjangoMessageLaunch(request, self.config(), requests_session=session)
+        launch.validate()
+        return launch

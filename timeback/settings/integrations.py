@@ -34,3 +34,5 @@ LTI_KEY_ENCRYPTION_KEY = env.str("LTI_KEY_ENCRYPTION_KEY", default="")
 # A retired platform key stays in the JWKS this long, so that tokens signed before a rotation
 # still verify at tools that cache the key set.
 LTI_KEY_GRACE_SECONDS = env.int("LTI_KEY_GRACE_SECONDS", default=7 * 24 * 3600)
+# Members per NRPS page when the tool asks for no limit (it follows Link: rel="next").
+LTI_NRPS_PAGE_SIZE = env.int("LTI_NRPS_PAGE_SIZE", default=100)

@@ -1,0 +1,29 @@
+"""LTI Advantage service scopes and claim names."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AGS_LINEITEM",
+    "AGS_LINEITEM_READONLY",
+    "AGS_RESULT_READONLY",
+    "AGS_SCORE",
+    "LTI_SERVICE_SCOPES",
+    "NRPS_CLAIM",
+    "NRPS_CONTEXT_MEMBERSHIP",
+]
+
+AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+AGS_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+AGS_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+NRPS_CONTEXT_MEMBERSHIP = (
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+)
+LTI_SERVICE_SCOPES = (
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT_READONLY,
+    AGS_SCORE,
+    NRPS_CONTEXT_MEMBERSHIP,
+)
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
