@@ -16,7 +16,8 @@ MSG_SCOPE = "This service needs the scope {scope}"
 
 
 class HasLtiScope(BasePermission):
-    """Reads ``view.lti_scope``; stores the token's tool on ``request.lti_tool``."""
+    """Reads ``view.lti_scopes(request)`` (any one of them suffices); stores the token's tool
+    on ``request.lti_tool``."""
 
     def has_permission(self, request: Any, view: Any) -> bool:
         token = request.auth
@@ -33,7 +34,8 @@ class HasLtiScope(BasePermission):
         )
         if tool is None:
             raise exceptions.NotAuthenticated()
-        if view.lti_scope not in token.scope.split():
-            raise exceptions.PermissionDenied(MSG_SCOPE.format(scope=view.lti_scope))
+        wanted = view.lti_scopes(request)
+        if not set(wanted) & set(token.scope.split()):
+            raise exceptions.PermissionDenied(MSG_SCOPE.format(scope=" or ".join(wanted)))
         request.lti_tool = tool
         return True

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
+    "AGS_CLAIM",
     "AGS_LINEITEM",
     "AGS_LINEITEM_READONLY",
     "AGS_RESULT_READONLY",
     "AGS_SCORE",
+    "AGS_SCOPES",
     "LTI_SERVICE_SCOPES",
     "NRPS_CLAIM",
     "NRPS_CONTEXT_MEMBERSHIP",
@@ -19,11 +21,7 @@ AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 NRPS_CONTEXT_MEMBERSHIP = (
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 )
-LTI_SERVICE_SCOPES = (
-    AGS_LINEITEM,
-    AGS_LINEITEM_READONLY,
-    AGS_RESULT_READONLY,
-    AGS_SCORE,
-    NRPS_CONTEXT_MEMBERSHIP,
-)
+AGS_SCOPES = (AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT_READONLY, AGS_SCORE)
+LTI_SERVICE_SCOPES = (*AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP)
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"

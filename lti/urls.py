@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lti import views
+from lti.api.ags import LineItemsView, LineItemView, ResultsView, ScoresView
 from lti.api.views import ContextMembershipsView
 
 app_name = "lti"
@@ -14,5 +15,21 @@ urlpatterns = [
         "nrps/contexts/<int:class_id>/memberships",
         ContextMembershipsView.as_view(),
         name="nrps-memberships",
+    ),
+    path("ags/contexts/<int:class_id>/lineitems", LineItemsView.as_view(), name="ags-lineitems"),
+    path(
+        "ags/contexts/<int:class_id>/lineitems/<int:line_item_id>",
+        LineItemView.as_view(),
+        name="ags-lineitem",
+    ),
+    path(
+        "ags/contexts/<int:class_id>/lineitems/<int:line_item_id>/scores",
+        ScoresView.as_view(),
+        name="ags-scores",
+    ),
+    path(
+        "ags/contexts/<int:class_id>/lineitems/<int:line_item_id>/results",
+        ResultsView.as_view(),
+        name="ags-results",
     ),
 ]

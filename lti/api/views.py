@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.exceptions import ApplicationError
+from lti.api.params import int_param
 from lti.permissions import HasLtiScope
 from lti.scopes import NRPS_CONTEXT_MEMBERSHIP
 from lti.selectors import context_memberships
@@ -22,26 +22,12 @@ __all__ = ["NRPS_MEDIA_TYPE", "ContextMembershipsView"]
 
 NRPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_LIMIT = 1000
-MSG_INT = "{param}: must be an integer from {low} to {high}"
 
 
 class MembershipContainerRenderer(JSONRenderer):
     """JSON as the NRPS membership container media type (what pylti1p3 sends in Accept)."""
 
     media_type = NRPS_MEDIA_TYPE
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(str(raw))
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise ApplicationError(MSG_INT.format(param=name, low=low, high=high), field=name)
-    return value
 
 
 class ContextMembershipsView(APIView):
@@ -52,11 +38,13 @@ class ContextMembershipsView(APIView):
     authentication_classes = [CachedOAuth2Authentication]
     permission_classes = [HasLtiScope]
     renderer_classes = [MembershipContainerRenderer, JSONRenderer]
-    lti_scope = NRPS_CONTEXT_MEMBERSHIP
+
+    def lti_scopes(self, request: Request) -> tuple[str, ...]:
+        return (NRPS_CONTEXT_MEMBERSHIP,)
 
     def get(self, request: Request, class_id: int) -> Response:
-        limit = _int_param(request, "limit", settings.LTI_NRPS_PAGE_SIZE, 1, MAX_LIMIT)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
+        limit = int_param(request, "limit", settings.LTI_NRPS_PAGE_SIZE, 1, MAX_LIMIT)
+        offset = int_param(request, "offset", 0, 0, 10**9)
         role = str(request.query_params.get("role", ""))
         page = context_memberships(
             tool=request.lti_tool,  # type: ignore[attr-defined]

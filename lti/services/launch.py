@@ -28,7 +28,7 @@ from django.utils import timezone
 from common.exceptions import ApplicationError, PermissionDenied
 from lti.models import LaunchRequest, ToolDeployment, ToolRegistration, UsedNonce
 from lti.roles import context_role, institution_role
-from lti.scopes import NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
+from lti.scopes import AGS_CLAIM, AGS_SCOPES, NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
 from lti.services.keys import platform_jwt_sign
 from roster.models import Class, Enrollment, User
 from tenancy.selectors import client_org_ids
@@ -236,7 +236,13 @@ def id_token_claims(*, launch: LaunchRequest, issuer: str, nonce: str) -> dict[s
                 "course_section_sourcedid": klass.sourced_id,
             }
         )
-        if NRPS_CONTEXT_MEMBERSHIP in tool.scopes.split():
+        held = tool.scopes.split()
+        if ags := [s for s in AGS_SCOPES if s in held]:
+            claims[AGS_CLAIM] = {
+                "scope": ags,
+                "lineitems": f"{issuer}/lti/ags/contexts/{klass.pk}/lineitems",
+            }
+        if NRPS_CONTEXT_MEMBERSHIP in held:
             claims[NRPS_CLAIM] = {
                 "context_memberships_url": f"{issuer}/lti/nrps/contexts/{klass.pk}/memberships",
                 "service_versions": ["2.0"],

@@ -5,45 +5,28 @@ service's access rules."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import urllib.parse
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client, override_settings
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
-from pylti1p3.registration import Registration
 
 from lti.models import ToolRegistration
 from lti.scopes import AGS_SCORE, NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
 from roster.models import Class, Enrollment, Org, User
-from tests.lti.conftest import LAUNCH
-from tests.lti.pylti_tool import PyltiTool
+from tests.lti.conftest import pylti_launch, tool_with_services
 from tests.mastery.factories import Scene
 
 pytestmark = pytest.mark.django_db
 
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-TOOL_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PRIVATE_PEM = TOOL_KEY.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
-PUBLIC_PEM = (
-    TOOL_KEY.public_key()
-    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    .decode()
-)
 
 
 @pytest.fixture
 def nrps_tool(tool: ToolRegistration, klass: Class, scene: Scene) -> ToolRegistration:
-    tool.jwks_url = ""
-    tool.public_jwk = dict(Registration.get_jwk(PUBLIC_PEM))
-    tool.scopes = NRPS_CONTEXT_MEMBERSHIP
-    tool.save()
+    tool_with_services(tool, NRPS_CONTEXT_MEMBERSHIP)
     Enrollment.objects.create(
         sourced_id="lt-enr-2",
         user=scene.students[1],
@@ -86,21 +69,7 @@ def _token(tool: ToolRegistration, scope: str) -> str:
 def test_pylti1p3_reads_the_members_page_by_page(
     browser: Client, nrps_tool: ToolRegistration, klass: Class
 ) -> None:
-    login_url = browser.get(f"/lti/tools/{nrps_tool.pk}/launch?class={klass.sourced_id}")[
-        "Location"
-    ]
-    pylti = PyltiTool(
-        issuer="http://testserver",
-        client_id=nrps_tool.client_id,
-        deployment_id="dep-1",
-        auth_login_url="http://testserver/lti/authorize",
-        private_key_pem=PRIVATE_PEM,
-        public_key_pem=PUBLIC_PEM,
-    )
-    auth = urllib.parse.urlsplit(pylti.login(login_url, LAUNCH))
-    page = browser.get(auth.path, dict(urllib.parse.parse_qsl(auth.query))).content.decode()
-    form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
-    launch = pylti.message_launch(form, client=Client())
+    launch = pylti_launch(browser, nrps_tool, klass)
     claim = launch.get_launch_data()[NRPS_CLAIM]
     assert claim == {
         "context_memberships_url": f"http://testserver/lti/nrps/contexts/{klass.pk}/memberships",
