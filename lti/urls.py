@@ -11,6 +11,8 @@ urlpatterns = [
     path("authorize", views.authorize_view, name="authorize"),
     path("token", views.service_token_view, name="token"),
     path("tools/<int:tool_id>/launch", views.tool_launch_view, name="tool-launch"),
+    path("tools/<int:tool_id>/deep-link", views.tool_deep_link_view, name="tool-deep-link"),
+    path("deep-linking/return", views.deep_link_return_view, name="deep-link-return"),
     path(
         "nrps/contexts/<int:class_id>/memberships",
         ContextMembershipsView.as_view(),

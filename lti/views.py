@@ -9,14 +9,29 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.exceptions import ApplicationError
+from common.exceptions import ApplicationError, PermissionDenied
 from lti.models import ToolRegistration
 from lti.selectors import platform_jwks
-from lti.services.launch import launch_authorize, launch_start, platform_issuer
+from lti.services.deep_linking import deep_link_response_accept
+from lti.services.launch import (
+    DEEP_LINKING_REQUEST,
+    launch_authorize,
+    launch_start,
+    platform_issuer,
+)
 from lti.services.tokens import TokenRefused, service_token_issue
 from roster.models import Class, User
 
-__all__ = ["authorize_view", "platform_jwks_view", "service_token_view", "tool_launch_view"]
+__all__ = [
+    "authorize_view",
+    "deep_link_return_view",
+    "platform_jwks_view",
+    "service_token_view",
+    "tool_deep_link_view",
+    "tool_launch_view",
+]
+
+MSG_NOT_EDITOR = "class: only the class's teachers and administrators may add content to it"
 
 
 @require_GET
@@ -114,6 +129,64 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
     except ApplicationError as exc:
         return _refused(request, exc)
     return redirect(url)
+
+
+@login_required
+@require_GET
+def tool_deep_link_view(request: HttpRequest, tool_id: int) -> HttpResponse:
+    """Let a teacher of ``?class=<sourcedId>`` pick content in the tool (an
+    LtiDeepLinkingRequest): redirect to the tool's OIDC login initiation URL."""
+    tool = get_object_or_404(ToolRegistration, pk=tool_id, is_active=True)
+    deployment = tool.deployments.order_by("created_at", "pk").first()
+    user = _roster_user(request)
+    klass = get_object_or_404(
+        Class.objects.select_related("course"), sourced_id=request.GET.get("class", "")
+    )
+    editor = user is not None and (
+        request.user.is_staff
+        or klass.enrollments.filter(
+            user=user, role__in=("teacher", "administrator"), status="active"
+        ).exists()
+    )
+    if deployment is None or user is None or not editor:
+        field = "deployment" if deployment is None else "class"
+        message = "This tool has no deployment" if deployment is None else MSG_NOT_EDITOR
+        return _refused(request, PermissionDenied(message, field=field))
+    try:
+        url = launch_start(
+            tool=tool,
+            deployment=deployment,
+            user=user,
+            issuer=platform_issuer(request_origin=_origin(request)),
+            klass=klass,
+            resource_link_title=f"{klass.title}: {tool.name}",
+            message_type=DEEP_LINKING_REQUEST,
+        )
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    return redirect(url)
+
+
+# Posted by the tool's page (an auto-submitting form): authenticated by the tool's signature
+# and bound to the request by its data claim, not by a CSRF token.
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def deep_link_return_view(request: HttpRequest) -> HttpResponse:
+    """Deep-linking return URL: create the returned content items in the class, or say
+    which claim was refused."""
+    try:
+        result = deep_link_response_accept(
+            token=request.POST.get("JWT", ""),
+            issuer=platform_issuer(request_origin=_origin(request)),
+        )
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    return render(
+        request,
+        "lti/deep_link_done.html",
+        {"resources": result.resources, "line_items": result.line_items, "message": result.message},
+    )
 
 
 def _roster_user(request: HttpRequest) -> User | None:

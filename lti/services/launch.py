@@ -34,6 +34,8 @@ from roster.models import Class, Enrollment, User
 from tenancy.selectors import client_org_ids
 
 __all__ = [
+    "DEEP_LINKING_REQUEST",
+    "RESOURCE_LINK_REQUEST",
     "AuthResponse",
     "LaunchRefused",
     "id_token_claims",
@@ -45,6 +47,8 @@ __all__ = [
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 LTI_VERSION = "1.3.0"
 
 LAUNCH_SECONDS = 300  # from launch_start to the tool's authentication request
@@ -93,13 +97,16 @@ def launch_start(
     user: User,
     issuer: str,
     klass: Class | None = None,
-    resource_link_id: str,
+    resource_link_id: str = "",
     resource_link_title: str = "",
     target_link_uri: str = "",
     return_url: str = "",
+    message_type: str = RESOURCE_LINK_REQUEST,
 ) -> str:
-    """Record a resource-link launch of ``tool`` for ``user`` and return the tool's OIDC
-    login initiation URL (all six parameters of the third-party initiated login)."""
+    """Record a launch of ``tool`` for ``user`` (a resource link, or with
+    ``message_type=DEEP_LINKING_REQUEST`` a content selection for ``klass``) and return the
+    tool's OIDC login initiation URL (all six parameters of the third-party initiated
+    login)."""
     if deployment.tool_id != tool.pk:
         raise PermissionDenied(
             MSG_NO_DEPLOYMENT.format(deployment=deployment.deployment_id), field="deployment"
@@ -111,7 +118,7 @@ def launch_start(
         deployment=deployment,
         user=user,
         klass=klass,
-        message_type=RESOURCE_LINK_REQUEST,
+        message_type=message_type,
         resource_link_id=resource_link_id,
         resource_link_title=resource_link_title,
         target_link_uri=target_link_uri or tool.target_link_uri,
@@ -206,10 +213,6 @@ def id_token_claims(*, launch: LaunchRequest, issuer: str, nonce: str) -> dict[s
         LTI + "version": LTI_VERSION,
         LTI + "deployment_id": launch.deployment.deployment_id,
         LTI + "target_link_uri": launch.target_link_uri,
-        LTI + "resource_link": {
-            "id": launch.resource_link_id,
-            "title": launch.resource_link_title,
-        },
         LTI + "roles": roles,
         LTI + "tool_platform": {
             "guid": issuer,
@@ -223,6 +226,22 @@ def id_token_claims(*, launch: LaunchRequest, issuer: str, nonce: str) -> dict[s
         LTI + "custom": {str(k): str(v) for k, v in (tool.custom or {}).items()},
         LTI + "lis": {"person_sourcedid": user.sourced_id},
     }
+    if launch.message_type == DEEP_LINKING_REQUEST:
+        # The response is bound to this launch by ``data`` (echoed, checked on return).
+        claims[DL + "deep_linking_settings"] = {
+            "deep_link_return_url": f"{issuer}/lti/deep-linking/return",
+            "accept_types": ["ltiResourceLink", "link"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": True,
+            "auto_create": True,
+            "title": launch.resource_link_title,
+            "data": launch.message_hint,
+        }
+    else:
+        claims[LTI + "resource_link"] = {
+            "id": launch.resource_link_id,
+            "title": launch.resource_link_title,
+        }
     if klass is not None:
         claims[LTI + "context"] = {
             "id": klass.sourced_id,

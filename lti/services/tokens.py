@@ -21,6 +21,7 @@ from oauth2_provider.models import AccessToken
 
 from common.exceptions import ApplicationError
 from lti.models import ToolRegistration, UsedNonce
+from lti.services.tool_keys import UnknownToolKey, tool_public_key
 
 __all__ = ["ServiceToken", "TokenRefused", "service_token_issue"]
 
@@ -33,7 +34,6 @@ MSG_ASSERTION_TYPE = f"client_assertion_type: must be {ASSERTION_TYPE!r}"
 MSG_REQUIRED = "{param}: is required"
 MSG_MALFORMED = "client_assertion: is not a JWT ({reason})"
 MSG_CLIENT = "client_assertion: iss and sub must both be the client_id of an active tool"
-MSG_KID = "client_assertion: no key of this tool has kid {kid!r}"
 MSG_SIGNATURE = "client_assertion: {reason}"
 MSG_JTI = "client_assertion: jti is required and may be used once"
 MSG_SCOPE = "scope: none of {asked} is registered for this tool"
@@ -118,7 +118,15 @@ def service_token_issue(*, params: Mapping[str, str], token_url: str) -> Service
 def _verified(
     assertion: str, header: dict[str, Any], tool: ToolRegistration, token_url: str
 ) -> dict[str, Any]:
-    key = _tool_key(tool, header.get("kid"))
+    try:
+        key = tool_public_key(tool, header.get("kid"))
+    except UnknownToolKey as exc:
+        raise TokenRefused(
+            f"client_assertion: {exc}",
+            error="invalid_client",
+            field="client_assertion",
+            status_code=401,
+        ) from exc
     try:
         claims: dict[str, Any] = jwt.decode(
             assertion,
@@ -137,29 +145,3 @@ def _verified(
             status_code=401,
         ) from exc
     return claims
-
-
-def _tool_key(tool: ToolRegistration, kid: Any) -> Any:
-    """The tool's public key for ``kid``: its registered JWK (kid must match when both have
-    one), else the key of that kid in its JWKS URL's set."""
-    if tool.public_jwk:
-        registered = tool.public_jwk.get("kid")
-        if registered and kid and registered != kid:
-            raise TokenRefused(
-                MSG_KID.format(kid=kid),
-                error="invalid_client",
-                field="client_assertion",
-                status_code=401,
-            )
-        return jwt.PyJWK(tool.public_jwk).key
-    try:
-        return (
-            jwt.PyJWKClient(tool.jwks_url, cache_keys=True, timeout=5).get_signing_key(str(kid)).key
-        )
-    except jwt.PyJWKClientError as exc:
-        raise TokenRefused(
-            MSG_KID.format(kid=kid),
-            error="invalid_client",
-            field="client_assertion",
-            status_code=401,
-        ) from exc
