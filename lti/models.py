@@ -21,6 +21,7 @@ from common.models import BaseModel
 __all__ = [
     "LaunchRequest",
     "PlatformKey",
+    "RegistrationToken",
     "ToolDeployment",
     "ToolRegistration",
     "UsedNonce",
@@ -180,3 +181,25 @@ class UsedNonce(BaseModel):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class RegistrationToken(BaseModel):
+    """A one-time token for LTI Dynamic Registration: the tool that presents it is
+    registered under ``api_client`` (whose granted orgs it may be launched for). Only the
+    SHA-256 of the token is stored."""
+
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", on_delete=models.CASCADE, related_name="lti_registration_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    tool = models.ForeignKey(
+        ToolRegistration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"registration token for {self.api_client_id}"

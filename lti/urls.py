@@ -8,6 +8,8 @@ app_name = "lti"
 
 urlpatterns = [
     path("jwks", views.platform_jwks_view, name="jwks"),
+    path("openid-configuration", views.openid_configuration_view, name="openid-configuration"),
+    path("register", views.registration_view, name="register"),
     path("authorize", views.authorize_view, name="authorize"),
     path("token", views.service_token_view, name="token"),
     path("tools/<int:tool_id>/launch", views.tool_launch_view, name="tool-launch"),

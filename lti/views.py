@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +21,18 @@ from lti.services.launch import (
     launch_start,
     platform_issuer,
 )
+from lti.services.registration import (
+    RegistrationRefused,
+    platform_configuration,
+    tool_register,
+)
 from lti.services.tokens import TokenRefused, service_token_issue
 from roster.models import Class, User
 
 __all__ = [
     "authorize_view",
+    "openid_configuration_view",
+    "registration_view",
     "deep_link_return_view",
     "platform_jwks_view",
     "service_token_view",
@@ -187,6 +196,42 @@ def deep_link_return_view(request: HttpRequest) -> HttpResponse:
         "lti/deep_link_done.html",
         {"resources": result.resources, "line_items": result.line_items, "message": result.message},
     )
+
+
+@require_GET
+def openid_configuration_view(request: HttpRequest) -> JsonResponse:
+    """The platform's OpenID configuration (LTI Dynamic Registration reads it)."""
+    return JsonResponse(
+        platform_configuration(issuer=platform_issuer(request_origin=_origin(request)))
+    )
+
+
+# A machine-to-machine endpoint authenticated by the one-time registration token.
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def registration_view(request: HttpRequest) -> JsonResponse:
+    """LTI Dynamic Registration endpoint: register the posted tool under the bearer
+    registration token's API client; RFC 7591 errors name the field."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        body = None
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise RegistrationRefused(
+                "Authorization: a bearer registration token is required",
+                field="registration_token",
+                error="invalid_token",
+                status_code=401,
+            )
+        answer = tool_register(token=token.strip(), body=body)
+    except RegistrationRefused as exc:
+        return JsonResponse(
+            {"error": exc.error, "error_description": exc.message}, status=exc.status_code
+        )
+    return JsonResponse(answer)
 
 
 def _roster_user(request: HttpRequest) -> User | None:
