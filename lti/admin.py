@@ -9,7 +9,14 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from lti.models import PlatformKey, ToolDeployment, ToolRegistration
+from lti.models import (
+    LmsDeployment,
+    LmsIdentity,
+    LmsPlatform,
+    PlatformKey,
+    ToolDeployment,
+    ToolRegistration,
+)
 
 
 @admin.register(PlatformKey)
@@ -44,3 +51,29 @@ class ToolRegistrationAdmin(admin.ModelAdmin):
     inlines = [ToolDeploymentInline]
     # Tool URLs are HTTPS; a bare host typed in the form is taken as https://.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class LmsDeploymentInline(admin.TabularInline):
+    model = LmsDeployment
+    extra = 0
+    fields = ["deployment_id", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(LmsPlatform)
+class LmsPlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "issuer", "client_id", "organisation", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "issuer", "client_id"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    inlines = [LmsDeploymentInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(LmsIdentity)
+class LmsIdentityAdmin(admin.ModelAdmin):
+    list_display = ["sub", "platform", "user", "created_at"]
+    search_fields = ["sub", "user__sourced_id", "user__email"]
+    list_select_related = ["platform", "user"]
+    raw_id_fields = ["user"]

@@ -20,6 +20,9 @@ from common.models import BaseModel
 
 __all__ = [
     "LaunchRequest",
+    "LmsDeployment",
+    "LmsIdentity",
+    "LmsPlatform",
     "PlatformKey",
     "RegistrationToken",
     "ToolDeployment",
@@ -203,3 +206,89 @@ class RegistrationToken(BaseModel):
 
     def __str__(self) -> str:
         return f"registration token for {self.api_client_id}"
+
+
+# ---- Tool side: schools' LMSes that launch Timeback ----------------------------------------
+
+
+class LmsPlatform(BaseModel):
+    """An LMS that launches Timeback as an LTI 1.3 tool: its issuer and the client_id it gave
+    Timeback, its OIDC authorization and token URLs, its key set, and the org whose users
+    it may sign in (matched, or provisioned there)."""
+
+    name = models.CharField(max_length=255)
+    issuer = models.URLField(max_length=2048)
+    client_id = models.CharField("client_id", max_length=255)
+    auth_login_url = models.URLField("OIDC authorization URL", max_length=2048)
+    auth_token_url = models.URLField("token URL", max_length=2048, blank=True, default="")
+    key_set_url = models.URLField("JWKS URL", max_length=2048, blank=True, default="")
+    key_set = models.JSONField(
+        null=True, blank=True, help_text="The LMS's key set, when it publishes no JWKS URL."
+    )
+    organisation = models.ForeignKey(
+        "roster.Org",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Users it launches are matched in this org's subtree, or created there.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "LMS platform"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "client_id"],
+                name="lti_lmsplatform_issuer_client_unique",
+                violation_error_message="This LMS issuer and client_id are registered already.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(key_set_url="") | Q(key_set__isnull=False),
+                name="lti_lmsplatform_has_keys",
+                violation_error_message="An LMS needs a JWKS URL or a key set.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LmsDeployment(BaseModel):
+    """A deployment of Timeback in an LMS: the ``deployment_id`` its launches carry."""
+
+    platform = models.ForeignKey(LmsPlatform, on_delete=models.CASCADE, related_name="deployments")
+    deployment_id = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["platform", "deployment_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "deployment_id"],
+                name="lti_lmsdeployment_unique",
+                violation_error_message="This LMS already has a deployment with this id.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.deployment_id
+
+
+class LmsIdentity(BaseModel):
+    """Who an LMS user (issuer + ``sub``) is in Timeback, once matched or provisioned."""
+
+    platform = models.ForeignKey(LmsPlatform, on_delete=models.CASCADE, related_name="identities")
+    sub = models.CharField(max_length=255)
+    user = models.ForeignKey("roster.User", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["platform", "sub"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "sub"],
+                name="lti_lmsidentity_unique",
+                violation_error_message="This LMS user is linked already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.sub

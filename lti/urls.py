@@ -10,6 +10,9 @@ urlpatterns = [
     path("jwks", views.platform_jwks_view, name="jwks"),
     path("openid-configuration", views.openid_configuration_view, name="openid-configuration"),
     path("register", views.registration_view, name="register"),
+    # Timeback as a tool, launched from schools' LMSes.
+    path("tool/login", views.lms_login_view, name="lms-login"),
+    path("tool/launch", views.lms_launch_view, name="lms-launch"),
     path("authorize", views.authorize_view, name="authorize"),
     path("token", views.service_token_view, name="token"),
     path("tools/<int:tool_id>/launch", views.tool_launch_view, name="tool-launch"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,10 +28,13 @@ from lti.services.registration import (
     tool_register,
 )
 from lti.services.tokens import TokenRefused, service_token_issue
+from lti.services.tool_side import lms_launch, lms_login
 from roster.models import Class, User
 
 __all__ = [
     "authorize_view",
+    "lms_launch_view",
+    "lms_login_view",
     "openid_configuration_view",
     "registration_view",
     "deep_link_return_view",
@@ -232,6 +236,37 @@ def registration_view(request: HttpRequest) -> JsonResponse:
             {"error": exc.error, "error_description": exc.message}, status=exc.status_code
         )
     return JsonResponse(answer)
+
+
+# Tool side: an LMS's browser redirect / form post; pylti1p3 checks state and nonce.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lms_login_view(request: HttpRequest) -> HttpResponse:
+    """Timeback as a tool: an LMS's third-party initiated login."""
+    try:
+        response: HttpResponse = lms_login(request=request, base=_base(request))
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    return response
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def lms_launch_view(request: HttpRequest) -> HttpResponse:
+    """Timeback as a tool: the LMS's id_token; signs the user in and lands them (students
+    on their dashboard, teachers on their class)."""
+    try:
+        launch = lms_launch(request=request, base=_base(request))
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    auth_login(request, launch.user.login, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(launch.landing)
+
+
+def _base(request: HttpRequest) -> str:
+    return platform_issuer(request_origin=_origin(request))
 
 
 def _roster_user(request: HttpRequest) -> User | None:

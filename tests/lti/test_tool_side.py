@@ -1,0 +1,143 @@
+"""Timeback as a tool: our own platform side launches it (pylti1p3 inside the tool side
+checks the id_token), the user is matched or provisioned and signed in; refusals leave no
+session."""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from lti.models import LmsDeployment, LmsIdentity, LmsPlatform, ToolDeployment, ToolRegistration
+from lti.selectors import platform_jwks
+from lti.services.launch import platform_issuer
+from lti.services.tool_side import lms_user_match
+from roster.models import Class, User
+from tests.mastery.factories import Scene
+
+pytestmark = pytest.mark.django_db
+
+TOOL_LOGIN = "http://testserver/lti/tool/login"
+TOOL_LAUNCH = "http://testserver/lti/tool/launch"
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+@pytest.fixture
+def itself(scene: Scene) -> LmsPlatform:
+    """Timeback registered as a tool of its own platform, and that platform as an LMS."""
+    from lti.services.keys import platform_signing_key
+
+    platform_signing_key()  # the key set the LMS registration carries
+    tool = ToolRegistration.objects.create(
+        api_client=scene.api_client,
+        name="Timeback (as a tool)",
+        initiate_login_uri=TOOL_LOGIN,
+        redirect_uris=[TOOL_LAUNCH],
+        target_link_uri=TOOL_LAUNCH,
+        jwks_url="http://testserver/lti/jwks",
+    )
+    ToolDeployment.objects.create(tool=tool, deployment_id="dep-self")
+    lms = LmsPlatform.objects.create(
+        name="Our own LMS side",
+        issuer="http://testserver",
+        client_id=tool.client_id,
+        auth_login_url="http://testserver/lti/authorize",
+        key_set=platform_jwks(),
+        organisation=scene.district,
+    )
+    LmsDeployment.objects.create(platform=lms, deployment_id="dep-self")
+    return lms
+
+
+def _form(response: Any) -> dict[str, str]:
+    page = response.content.decode()
+    action = re.search(r'action="([^"]+)"', page)
+    assert action is not None, page
+    return {"action": action.group(1), **dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))}
+
+
+def _through_login(
+    browser: Client, tool_browser: Client, itself: LmsPlatform, klass: Class
+) -> dict:
+    tool = ToolRegistration.objects.get(client_id=itself.client_id)
+    start = browser.get(f"/lti/tools/{tool.pk}/launch?class={klass.sourced_id}")
+    login = urllib.parse.urlsplit(start["Location"])
+    assert f"{login.scheme}://{login.netloc}{login.path}" == TOOL_LOGIN
+    to_auth = tool_browser.get(login.path, dict(urllib.parse.parse_qsl(login.query)))
+    assert to_auth.status_code == 302, to_auth.content
+    auth = urllib.parse.urlsplit(to_auth["Location"])
+    return _form(browser.get(auth.path, dict(urllib.parse.parse_qsl(auth.query))))
+
+
+def test_our_platform_launches_our_tool_side(
+    browser: Client, itself: LmsPlatform, klass: Class, scene: Scene
+) -> None:
+    tool_browser = Client()
+    form = _through_login(browser, tool_browser, itself, klass)
+    assert form["action"] == TOOL_LAUNCH
+    landed = tool_browser.post(
+        "/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]}
+    )
+    assert landed.status_code == 302 and landed["Location"] == "/"
+    student = scene.students[0]
+    assert int(tool_browser.session["_auth_user_id"]) == User.objects.get(pk=student.pk).login_id
+    assert LmsIdentity.objects.get(platform=itself).user == student
+
+
+def test_a_tampered_id_token_signs_nobody_in(
+    browser: Client, itself: LmsPlatform, klass: Class
+) -> None:
+    tool_browser = Client()
+    form = _through_login(browser, tool_browser, itself, klass)
+    head, body, sig = form["id_token"].split(".")
+    bad = ".".join([head, body, sig[::-1]])
+    response = tool_browser.post("/lti/tool/launch", {"id_token": bad, "state": form["state"]})
+    assert response.status_code == 400
+    assert 'data-field="id_token"' in response.content.decode()
+    assert "_auth_user_id" not in tool_browser.session
+    assert not LmsIdentity.objects.exists()
+
+
+def test_a_foreign_target_link_uri_is_refused(itself: LmsPlatform) -> None:
+    response = Client().get(
+        "/lti/tool/login",
+        {
+            "iss": "http://testserver",
+            "login_hint": "x",
+            "target_link_uri": "https://evil.example.org/",
+            "client_id": itself.client_id,
+        },
+    )
+    assert response.status_code == 400
+    assert "target_link_uri: must be this Timeback's launch URL" in html.unescape(
+        response.content.decode()
+    )
+
+
+def test_users_are_matched_by_sub_then_sourced_id_then_email_else_created(
+    itself: LmsPlatform, scene: Scene
+) -> None:
+    by_sourced_id = lms_user_match(
+        itself, {"sub": "s1", LTI + "lis": {"person_sourcedid": "lt-stu-0"}}
+    )
+    assert by_sourced_id == scene.students[0]
+    assert lms_user_match(itself, {"sub": "s1"}) == scene.students[0]  # linked now
+    by_email = lms_user_match(itself, {"sub": "s2", "email": "STU1@lt.example.org"})
+    assert by_email == scene.students[1]
+    created = lms_user_match(
+        itself,
+        {
+            "sub": "s3",
+            "given_name": "New",
+            "family_name": "Teacher",
+            "email": "new@lms.example.org",
+            LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+        },
+    )
+    assert created.primary_role == "teacher" and created.org_scope == scene.district
+    assert created.login is not None and not created.login.has_usable_password()
+    assert platform_issuer(request_origin="http://testserver") == "http://testserver"
