@@ -9,7 +9,9 @@ import re
 import urllib.parse
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
 from lti.models import LmsDeployment, LmsIdentity, LmsPlatform, ToolDeployment, ToolRegistration
@@ -141,3 +143,80 @@ def test_users_are_matched_by_sub_then_sourced_id_then_email_else_created(
     assert created.primary_role == "teacher" and created.org_scope == scene.district
     assert created.login is not None and not created.login.has_usable_password()
     assert platform_issuer(request_origin="http://testserver") == "http://testserver"
+
+
+def _resign(token: str, *, key: Any = None, kid: str | None = None, **changes: Any) -> str:
+    """``token``'s claims with ``changes`` (None drops a claim), signed by the platform key
+    (or ``key``), with its kid (or ``kid``)."""
+    from lti.services.keys import platform_signing_key
+
+    signing = platform_signing_key()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    for name, value in changes.items():
+        name = name.replace("__", "/").replace("LTI_", LTI)
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return jwt.encode(
+        claims,
+        key or signing.private_key,
+        algorithm="RS256",
+        headers={"kid": kid or signing.kid},
+    )
+
+
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+TOOL_SIDE_REFUSALS: list[tuple[str, dict[str, Any], str]] = [
+    ("bad signature", {"key": OTHER_KEY}, "id_token"),
+    ("unknown kid", {"kid": "no-such-kid"}, "id_token"),
+    ("expired", {"exp": 1_000_000_000, "iat": 999_999_000}, "id_token"),
+    ("wrong aud", {"aud": "someone-else"}, "id_token"),
+    ("wrong iss", {"iss": "https://other-lms.example.org"}, "id_token"),
+    ("unknown deployment", {"LTI_deployment_id": "dep-unknown"}, "id_token"),
+    ("wrong nonce", {"nonce": "not-the-one-sent"}, "id_token"),
+    ("other target", {"LTI_target_link_uri": "https://evil.example.org/"}, "target_link_uri"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "field"), TOOL_SIDE_REFUSALS, ids=[c[0] for c in TOOL_SIDE_REFUSALS]
+)
+def test_the_tool_side_refuses_a_bad_id_token_and_signs_nobody_in(
+    browser: Client,
+    itself: LmsPlatform,
+    klass: Class,
+    case: str,
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    tool_browser = Client()
+    form = _through_login(browser, tool_browser, itself, klass)
+    key, kid = changes.pop("key", None), changes.pop("kid", None)
+    token = _resign(form["id_token"], key=key, kid=kid, **changes)
+    response = tool_browser.post("/lti/tool/launch", {"id_token": token, "state": form["state"]})
+    assert response.status_code == 400, (case, response.content)
+    assert f'data-field="{field}"' in response.content.decode(), case
+    assert "_auth_user_id" not in tool_browser.session
+    assert not LmsIdentity.objects.exists()
+
+
+def test_a_state_mismatch_a_malformed_jwt_and_a_replay_are_refused(
+    browser: Client, itself: LmsPlatform, klass: Class
+) -> None:
+    tool_browser = Client()
+    form = _through_login(browser, tool_browser, itself, klass)
+    mismatch = tool_browser.post("/lti/tool/launch", {"id_token": form["id_token"], "state": "x"})
+    assert mismatch.status_code == 400
+    malformed = tool_browser.post("/lti/tool/launch", {"id_token": "a.b", "state": form["state"]})
+    assert malformed.status_code == 400
+    assert "_auth_user_id" not in tool_browser.session
+    ok = tool_browser.post(
+        "/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]}
+    )
+    assert ok.status_code == 302
+    other = Client()  # a second browser replaying the captured token and state
+    replay = other.post("/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]})
+    assert replay.status_code == 400
+    assert "_auth_user_id" not in other.session
