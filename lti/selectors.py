@@ -16,7 +16,13 @@ from lti.roles import context_role
 from roster.models import Class, Enrollment, User
 from tenancy.selectors import client_org_ids
 
-__all__ = ["MembershipPage", "context_memberships", "platform_jwks"]
+__all__ = [
+    "LauncherClass",
+    "MembershipPage",
+    "context_memberships",
+    "launcher_classes",
+    "platform_jwks",
+]
 
 MSG_NO_CONTEXT = "context: no class {id!r} is visible to this tool"
 
@@ -89,3 +95,31 @@ def context_memberships(
 def _role_matches(uri: str, wanted: str) -> bool:
     uri = uri.lower()
     return uri == wanted or uri.rsplit("#", 1)[-1] == wanted
+
+
+@dataclass(frozen=True)
+class LauncherClass:
+    """One of a student's classes in the launcher, with the apps they can open in it."""
+
+    klass: Class
+    tools: list[ToolRegistration]
+
+
+def launcher_classes(*, user: User) -> list[LauncherClass]:
+    """The user's active classes (by course and title) and, for each, the apps available:
+    the active tools whose API client is granted the user's org. Two queries, plus one per
+    distinct API client for its grant (cached)."""
+    classes = list(
+        Class.objects.filter(enrollments__user=user, enrollments__status="active")
+        .select_related("course")
+        .distinct()
+        .order_by("course__title", "title", "pk")
+    )
+    tools = [
+        tool
+        for tool in ToolRegistration.objects.filter(is_active=True, api_client__is_active=True)
+        .select_related("api_client")
+        .order_by("name", "pk")
+        if user.org_scope_id in client_org_ids(api_client=tool.api_client)
+    ]
+    return [LauncherClass(klass=k, tools=tools) for k in classes]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "access_token_forget",
     "access_token_remember",
     "api_client_changed",
+    "api_client_grant",
     "client_grant",
     "client_org_ids",
     "expand_org_subtrees",
@@ -105,6 +107,25 @@ def expand_org_subtrees(*, root_ids: set[int]) -> frozenset[int]:
         frontier = children - seen
         seen |= frontier
     return frozenset(seen)
+
+
+def api_client_grant(
+    *, api_client: ApiClient, scopes: Iterable[str], sensors: Iterable[str] = ()
+) -> Grant | None:
+    """The grant of ``api_client`` itself, for work Timeback does on the client's behalf
+    (the student launcher's time-on-task events): its orgs, the ``scopes`` it holds of those
+    asked for, its sensors plus ``sensors``. None for an inactive client."""
+    data = _client_tenancy(api_client.application_id)
+    if data is None:
+        return None
+    return Grant(
+        api_client_id=data["api_client_id"],
+        home_org_id=data["home_org_id"],
+        org_ids=data["org_ids"],
+        scopes=scopes_effective(requested=scopes, held=data["held_scopes"]),
+        environment=data["environment"],
+        sensors=frozenset(data["sensors"]) | frozenset(sensors),
+    )
 
 
 def client_org_ids(*, api_client: ApiClient) -> frozenset[int]:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("ims/oneroster/", include("roster.api.urls")),
     # LTI 1.3 platform: key set, (to come) OIDC login, launches, LTI Advantage services.
     path("lti/", include("lti.urls")),
+    # The student launcher: classes, apps, time-on-task heartbeats.
+    path("launcher/", include("lti.launcher_urls")),
     # Caliper ingest (/caliper/...) and job status (/jobs/...), Timeback's paths.
     path("", include("caliper.api.urls")),
     # EduBridge analytics (/edubridge/...), XP ledger (/xp/1.0/...), insights (/insights/1.0/...).

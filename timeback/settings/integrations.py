@@ -36,3 +36,6 @@ LTI_KEY_ENCRYPTION_KEY = env.str("LTI_KEY_ENCRYPTION_KEY", default="")
 LTI_KEY_GRACE_SECONDS = env.int("LTI_KEY_GRACE_SECONDS", default=7 * 24 * 3600)
 # Members per NRPS page when the tool asks for no limit (it follows Link: rel="next").
 LTI_NRPS_PAGE_SIZE = env.int("LTI_NRPS_PAGE_SIZE", default=100)
+# The student launcher's heartbeat: every this many seconds while an app is open, each beat
+# counting that much active (page visible) or inactive (hidden) time.
+LTI_HEARTBEAT_SECONDS = env.int("LTI_HEARTBEAT_SECONDS", default=15)
