@@ -1,0 +1,116 @@
+"""End to end over HTTP: a student in a real browser launches a pylti1p3 tool served next to
+the platform; the tool validates the id_token (fetching our JWKS over HTTP), reads the
+class roster through NRPS and posts a grade through AGS with a service token; a teacher's
+deep-linking request is answered by the tool and creates a resource and a line item."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from pylti1p3.registration import Registration
+
+from lti.models import ToolDeployment, ToolRegistration
+from lti.scopes import AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP
+from roster.models import Class, ClassResource, Enrollment, LineItem, Result, User
+from tests.lti.conftest import TOOL_PRIVATE_PEM, TOOL_PUBLIC_PEM
+from tests.lti_tool_app import tool as tool_app
+from tests.mastery.factories import make_scene
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _signed_in(page, live_server, user: User, username: str) -> None:
+    login = get_user_model().objects.create_user(username=username, password="x")
+    User.objects.filter(pk=user.pk).update(login=login)
+    client = Client()
+    client.force_login(login)
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, settings) -> None:
+    settings.ROOT_URLCONF = "tests.lti_tool_app.tool"
+    scene = make_scene("e2e")
+    klass = Class.objects.create(
+        sourced_id="e2e-class",
+        title="Math 4E",
+        course=scene.course,
+        school=scene.school,
+        org_scope=scene.school,
+    )
+    for i, person in enumerate(scene.students):
+        Enrollment.objects.create(
+            sourced_id=f"e2e-enr-{i}",
+            user=person,
+            klass=klass,
+            school=scene.school,
+            role="student",
+            org_scope=scene.school,
+        )
+    teacher = User.objects.create(
+        sourced_id="e2e-teacher",
+        given_name="T",
+        family_name="E",
+        email="t@e2e.example.org",
+        primary_org=scene.school,
+        primary_role="teacher",
+        org_scope=scene.school,
+    )
+    Enrollment.objects.create(
+        sourced_id="e2e-enr-t",
+        user=teacher,
+        klass=klass,
+        school=scene.school,
+        role="teacher",
+        org_scope=scene.school,
+    )
+    base = live_server.url
+    tool = ToolRegistration.objects.create(
+        api_client=scene.api_client,
+        name="E2E Tool",
+        initiate_login_uri=f"{base}/test-tool/login",
+        redirect_uris=[f"{base}/test-tool/launch"],
+        target_link_uri=f"{base}/test-tool/launch",
+        public_jwk=dict(Registration.get_jwk(TOOL_PUBLIC_PEM)),
+        scopes=" ".join([*AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP]),
+    )
+    ToolDeployment.objects.create(tool=tool, deployment_id="dep-e2e")
+    tool_app.CONFIG.update(
+        issuer=base,
+        client_id=tool.client_id,
+        deployment_id="dep-e2e",
+        private_key=TOOL_PRIVATE_PEM,
+        public_key=TOOL_PUBLIC_PEM,
+    )
+
+    # A student launches the tool: roster read, grade posted.
+    student = scene.students[0]
+    _signed_in(page, live_server, student, "e2e-student")
+    page.goto(f"{base}/lti/tools/{tool.pk}/launch?class={klass.sourced_id}")
+    result = page.wait_for_selector("#tool-result")
+    assert result.get_attribute("data-sub") == student.sourced_id
+    assert result.get_attribute("data-members") == "3"  # two students and the teacher
+    assert result.get_attribute("data-grade") == "yes"
+    [line] = LineItem.objects.filter(klass=klass, metadata__lti__tag="e2e-launch")
+    [grade] = Result.objects.filter(line_item=line)
+    assert grade.student == student and grade.score == 4.0
+
+    # The teacher adds content through deep linking.
+    _signed_in(page, live_server, teacher, "e2e-teacher")
+    page.goto(f"{base}/lti/tools/{tool.pk}/deep-link?class={klass.sourced_id}")
+    page.wait_for_selector(".deep-link-resources")
+    [link] = ClassResource.objects.filter(klass=klass)
+    assert link.title == "E2E activity"
+    assert LineItem.objects.get(metadata__lti__tag="e2e").metadata["lti"]["resourceLinkId"] == (
+        link.sourced_id
+    )
