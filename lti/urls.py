@@ -13,6 +13,7 @@ urlpatterns = [
     # Timeback as a tool, launched from schools' LMSes.
     path("tool/login", views.lms_login_view, name="lms-login"),
     path("tool/launch", views.lms_launch_view, name="lms-launch"),
+    path("tool/deep-link", views.lms_deep_link_view, name="lms-deep-link"),
     path("authorize", views.authorize_view, name="authorize"),
     path("token", views.service_token_view, name="token"),
     path("tools/<int:tool_id>/launch", views.tool_launch_view, name="tool-launch"),

@@ -28,11 +28,17 @@ from lti.services.registration import (
     tool_register,
 )
 from lti.services.tokens import TokenRefused, service_token_issue
-from lti.services.tool_side import lms_launch, lms_login
+from lti.services.tool_side import (
+    lms_deep_link_answer,
+    lms_deep_link_courses,
+    lms_launch,
+    lms_login,
+)
 from roster.models import Class, User
 
 __all__ = [
     "authorize_view",
+    "lms_deep_link_view",
     "lms_launch_view",
     "lms_login_view",
     "openid_configuration_view",
@@ -262,7 +268,38 @@ def lms_launch_view(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return _refused(request, exc)
     auth_login(request, launch.user.login, backend="django.contrib.auth.backends.ModelBackend")
+    if launch.deep_link is not None:  # after login(), which may start a new session
+        request.session[_DEEP_LINK_KEY] = launch.deep_link
     return redirect(launch.landing)
+
+
+_DEEP_LINK_KEY = "lti_tool_deep_link"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lms_deep_link_view(request: HttpRequest) -> HttpResponse:
+    """Timeback as a tool answering an LMS's deep-linking request: pick Timeback courses
+    (GET), then post the signed response to the LMS (POST, an auto-submitting form)."""
+    pending = request.session.get(_DEEP_LINK_KEY)
+    if not pending:
+        return _refused(
+            request,
+            ApplicationError(
+                "No deep-linking request is waiting; start it from your LMS", field="launch"
+            ),
+        )
+    if request.method == "GET":
+        courses = lms_deep_link_courses(platform_id=pending["platform"])
+        return render(request, "lti/tool_deep_link.html", {"courses": courses})
+    try:
+        return_url, token = lms_deep_link_answer(
+            pending=pending, course_ids=request.POST.getlist("course"), base=_base(request)
+        )
+    except ApplicationError as exc:
+        return _refused(request, exc)
+    del request.session[_DEEP_LINK_KEY]
+    return render(request, "lti/deep_link_post.html", {"return_url": return_url, "jwt": token})
 
 
 def _base(request: HttpRequest) -> str:

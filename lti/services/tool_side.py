@@ -10,6 +10,8 @@ URL. The launched user is found by (issuer, ``sub``), then by the OneRoster sour
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from typing import Any
 
@@ -23,13 +25,16 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from common.exceptions import ApplicationError
 from lti.models import LmsDeployment, LmsIdentity, LmsPlatform
-from roster.models import Org, User
+from lti.services.keys import platform_jwt_sign
+from roster.models import Course, Org, User
 from tenancy.selectors import expand_org_subtrees
 
 __all__ = [
     "LmsLaunch",
     "LmsLaunchRefused",
     "LmsToolConf",
+    "lms_deep_link_answer",
+    "lms_deep_link_courses",
     "lms_launch",
     "lms_login",
     "lms_user_match",
@@ -37,6 +42,8 @@ __all__ = [
 ]
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+MSG_NO_COURSE = "course: choose at least one of the courses offered"
 TEACHER_ROLES = ("#Instructor", "#Administrator")
 MSG_TARGET = "target_link_uri: must be this Timeback's launch URL {expected!r}"
 MSG_LAUNCH = "id_token: {reason}"
@@ -101,10 +108,11 @@ class LmsToolConf(ToolConfAbstract):  # type: ignore[type-arg]
 
 
 class LmsLaunch:
-    """A validated LMS launch: the Timeback user and where to land them."""
+    """A validated LMS launch: the Timeback user and where to land them; for a deep-linking
+    request, what its answer needs (kept in the user's session until they pick content)."""
 
-    def __init__(self, user: User, landing: str) -> None:
-        self.user, self.landing = user, landing
+    def __init__(self, user: User, landing: str, deep_link: dict[str, Any] | None = None) -> None:
+        self.user, self.landing, self.deep_link = user, landing, deep_link
 
 
 def tool_launch_url(*, base: str) -> str:
@@ -142,8 +150,61 @@ def lms_launch(*, request: Any, base: str) -> LmsLaunch:
     lis: dict[str, Any] = dict(data.get(LTI + "lis") or {})
     section = lis.get("course_section_sourcedid")
     teacher = any(r.endswith(TEACHER_ROLES) for r in roles)
+    if data.get(LTI + "message_type") == "LtiDeepLinkingRequest":
+        settings = dict(data.get(DL + "deep_linking_settings") or {})
+        return LmsLaunch(
+            user=user,
+            landing="/lti/tool/deep-link",
+            deep_link={
+                "platform": platform.pk,
+                "deployment_id": data.get(LTI + "deployment_id"),
+                "return_url": settings.get("deep_link_return_url"),
+                "data": settings.get("data"),
+            },
+        )
     landing = f"/?class={section}" if teacher and section else "/"
     return LmsLaunch(user=user, landing=landing)
+
+
+def lms_deep_link_courses(*, platform_id: int) -> Any:
+    """The Timeback courses an LMS may place: the active courses of its org's subtree."""
+    platform = LmsPlatform.objects.get(pk=platform_id)
+    orgs = expand_org_subtrees(root_ids={platform.organisation_id})
+    return Course.objects.filter(org_scope_id__in=orgs, status="active").order_by("title", "pk")
+
+
+def lms_deep_link_answer(
+    *, pending: dict[str, Any], course_ids: list[str], base: str
+) -> tuple[str, str]:
+    """The deep-linking response placing ``course_ids`` (sourcedIds) in the LMS: its return
+    URL and the JWT signed with Timeback's key (published at ``/lti/jwks``)."""
+    platform = LmsPlatform.objects.get(pk=pending["platform"], is_active=True)
+    courses = list(lms_deep_link_courses(platform_id=platform.pk).filter(sourced_id__in=course_ids))
+    if not courses:
+        raise LmsLaunchRefused(MSG_NO_COURSE, field="course")
+    now = int(time.time())
+    items = [
+        {
+            "type": "ltiResourceLink",
+            "title": course.title,
+            "url": tool_launch_url(base=base),
+            "custom": {"timeback_course": course.sourced_id},
+        }
+        for course in courses
+    ]
+    claims = {
+        "iss": platform.client_id,
+        "aud": platform.issuer,
+        "iat": now,
+        "exp": now + 300,
+        "nonce": secrets.token_urlsafe(16),
+        LTI + "deployment_id": pending["deployment_id"],
+        LTI + "message_type": "LtiDeepLinkingResponse",
+        LTI + "version": "1.3.0",
+        DL + "content_items": items,
+        DL + "data": pending.get("data"),
+    }
+    return str(pending["return_url"]), platform_jwt_sign(claims=claims)
 
 
 @transaction.atomic

@@ -220,3 +220,60 @@ def test_a_state_mismatch_a_malformed_jwt_and_a_replay_are_refused(
     replay = other.post("/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]})
     assert replay.status_code == 400
     assert "_auth_user_id" not in other.session
+
+
+def test_an_lms_places_a_timeback_course_by_deep_linking(
+    itself: LmsPlatform, klass: Class, scene: Scene
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from lti.models import PlatformKey
+    from roster.models import ClassResource, Enrollment
+
+    # Our platform checks the tool side's response with its registered key (ours).
+    tool = ToolRegistration.objects.get(client_id=itself.client_id)
+    tool.jwks_url, tool.public_jwk = "", PlatformKey.objects.get().public_jwk
+    tool.save()
+    teacher = User.objects.create(
+        sourced_id="lt-tea-9",
+        given_name="T",
+        family_name="Nine",
+        email="t9@lt.example.org",
+        primary_org=scene.school,
+        primary_role="teacher",
+        org_scope=scene.school,
+    )
+    Enrollment.objects.create(
+        sourced_id="lt-enr-t9",
+        user=teacher,
+        klass=klass,
+        school=scene.school,
+        role="teacher",
+        org_scope=scene.school,
+    )
+    login = get_user_model().objects.create_user(username="lt-tea-9", password="x")
+    User.objects.filter(pk=teacher.pk).update(login=login)
+    lms_browser, tool_browser = Client(), Client()
+    lms_browser.force_login(login)
+
+    start = lms_browser.get(f"/lti/tools/{tool.pk}/deep-link?class={klass.sourced_id}")
+    login_url = urllib.parse.urlsplit(start["Location"])
+    to_auth = tool_browser.get(login_url.path, dict(urllib.parse.parse_qsl(login_url.query)))
+    auth = urllib.parse.urlsplit(to_auth["Location"])
+    form = _form(lms_browser.get(auth.path, dict(urllib.parse.parse_qsl(auth.query))))
+    landed = tool_browser.post(
+        "/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]}
+    )
+    assert landed.status_code == 302 and landed["Location"] == "/lti/tool/deep-link"
+    picker = tool_browser.get("/lti/tool/deep-link").content.decode()
+    assert 'value="lt-math-g4"' in picker
+    nothing = tool_browser.post("/lti/tool/deep-link", {})
+    assert nothing.status_code == 400 and 'data-field="course"' in nothing.content.decode()
+    answer = _form(tool_browser.post("/lti/tool/deep-link", {"course": "lt-math-g4"}))
+    assert answer["action"] == "http://testserver/lti/deep-linking/return"
+    done = lms_browser.post("/lti/deep-linking/return", {"JWT": answer["JWT"]})
+    assert done.status_code == 200, done.content
+    [placed] = ClassResource.objects.filter(klass=klass)
+    assert placed.title == "Math G4"
+    assert placed.resource.metadata["lti"]["custom"] == {"timeback_course": "lt-math-g4"}
+    assert placed.resource.metadata["lti"]["url"] == TOOL_LAUNCH
