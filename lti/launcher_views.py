@@ -4,6 +4,7 @@ in the launcher's frame, and the time-on-task heartbeats the page sends while it
 from __future__ import annotations
 
 import json
+import urllib.parse
 import uuid
 
 from django.contrib.auth.decorators import login_required
@@ -39,12 +40,19 @@ def play_view(request: HttpRequest, tool_id: int) -> HttpResponse:
     """The app in the launcher's frame, with the heartbeat script."""
     tool = get_object_or_404(ToolRegistration, pk=tool_id, is_active=True)
     klass = get_object_or_404(Class, sourced_id=request.GET.get("class", ""))
+    query = urllib.parse.urlencode(
+        {
+            "class": klass.sourced_id,
+            **({"resource": r} if (r := request.GET.get("resource")) else {}),
+        }
+    )
     return render(
         request,
         "lti/play.html",
         {
             "tool": tool,
             "klass": klass,
+            "launch_query": query,
             "session": uuid.uuid4(),
             "interval_ms": heartbeat_seconds() * 1000,
             "hidden_limit": hidden_limit(),

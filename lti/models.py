@@ -155,6 +155,9 @@ class LaunchRequest(BaseModel):
     resource_link_title = models.CharField(max_length=255, blank=True, default="")
     target_link_uri = models.URLField(max_length=2048)
     return_url = models.URLField(max_length=2048, blank=True, default="")
+    custom = models.JSONField(
+        default=dict, blank=True, help_text="The resource link's custom parameters."
+    )
     expires_at = models.DateTimeField()
 
     class Meta:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from common.exceptions import NotFound
 from lti.models import PlatformKey, ToolRegistration
 from lti.roles import context_role
-from roster.models import Class, Enrollment, User
+from roster.models import Class, ClassResource, Enrollment, User
 from tenancy.selectors import client_org_ids
 
 __all__ = [
@@ -99,22 +99,30 @@ def _role_matches(uri: str, wanted: str) -> bool:
 
 @dataclass(frozen=True)
 class LauncherClass:
-    """One of a student's classes in the launcher, with the apps they can open in it."""
+    """One of a user's classes in the launcher: the apps they can open in it, the class's
+    resource links of those apps (placed by deep linking), and whether they may add content
+    (a teacher or administrator of the class)."""
 
     klass: Class
     tools: list[ToolRegistration]
+    links: list[tuple[ClassResource, ToolRegistration]]
+    can_edit: bool
 
 
 def launcher_classes(*, user: User) -> list[LauncherClass]:
-    """The user's active classes (by course and title) and, for each, the apps available:
-    the active tools whose API client is granted the user's org. Two queries, plus one per
-    distinct API client for its grant (cached)."""
-    classes = list(
-        Class.objects.filter(enrollments__user=user, enrollments__status="active")
-        .select_related("course")
-        .distinct()
-        .order_by("course__title", "title", "pk")
+    """The user's active classes (by course and title), each with the apps available (the
+    active tools whose API client is granted the user's org) and their resource links in
+    the class. Four queries, plus one per distinct API client for its grant (cached)."""
+    enrollments = list(
+        Enrollment.objects.filter(user=user, status="active")
+        .select_related("klass__course")
+        .order_by("klass__course__title", "klass__title", "klass_id")
     )
+    roles: dict[int, set[str]] = {}
+    classes: dict[int, Class] = {}
+    for enrollment in enrollments:
+        classes.setdefault(enrollment.klass_id, enrollment.klass)
+        roles.setdefault(enrollment.klass_id, set()).add(enrollment.role)
     tools = [
         tool
         for tool in ToolRegistration.objects.filter(is_active=True, api_client__is_active=True)
@@ -122,4 +130,22 @@ def launcher_classes(*, user: User) -> list[LauncherClass]:
         .order_by("name", "pk")
         if user.org_scope_id in client_org_ids(api_client=tool.api_client)
     ]
-    return [LauncherClass(klass=k, tools=tools) for k in classes]
+    by_client = {tool.client_id: tool for tool in tools}
+    links: dict[int, list[tuple[ClassResource, ToolRegistration]]] = {}
+    for link in (
+        ClassResource.objects.filter(klass_id__in=list(classes), status="active")
+        .select_related("resource")
+        .order_by("title", "pk")
+    ):
+        tool = by_client.get(str((link.resource.metadata.get("lti") or {}).get("toolClientId")))
+        if tool is not None:
+            links.setdefault(link.klass_id, []).append((link, tool))
+    return [
+        LauncherClass(
+            klass=klass,
+            tools=tools,
+            links=links.get(pk, []),
+            can_edit=bool(roles[pk] & {"teacher", "administrator"}),
+        )
+        for pk, klass in classes.items()
+    ]

@@ -34,7 +34,7 @@ from lti.services.tool_side import (
     lms_launch,
     lms_login,
 )
-from roster.models import Class, User
+from roster.models import Class, ClassResource, User
 
 __all__ = [
     "authorize_view",
@@ -135,6 +135,16 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
     klass = None
     if class_id := request.GET.get("class"):
         klass = get_object_or_404(Class.objects.select_related("course"), sourced_id=class_id)
+    link = None
+    if klass is not None and (resource_id := request.GET.get("resource")):
+        # A resource link of this tool in the class (made by deep linking).
+        link = get_object_or_404(
+            ClassResource.objects.select_related("resource"),
+            sourced_id=resource_id,
+            klass_id=klass.pk,
+            resource__metadata__lti__toolClientId=tool.client_id,
+        )
+    lti = (link.resource.metadata.get("lti") or {}) if link else {}
     try:
         url = launch_start(
             tool=tool,
@@ -142,8 +152,12 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
             user=user,
             issuer=platform_issuer(request_origin=_origin(request)),
             klass=klass,
-            resource_link_id=f"{tool.client_id}:{klass.sourced_id if klass else 'home'}",
-            resource_link_title=tool.name,
+            resource_link_id=link.sourced_id
+            if link
+            else f"{tool.client_id}:{klass.sourced_id if klass else 'home'}",
+            resource_link_title=link.title if link else tool.name,
+            target_link_uri=str(lti.get("url") or ""),
+            custom={str(k): str(v) for k, v in (lti.get("custom") or {}).items()},
         )
     except ApplicationError as exc:
         return _refused(request, exc)

@@ -102,6 +102,7 @@ def launch_start(
     target_link_uri: str = "",
     return_url: str = "",
     message_type: str = RESOURCE_LINK_REQUEST,
+    custom: dict[str, str] | None = None,
 ) -> str:
     """Record a launch of ``tool`` for ``user`` (a resource link, or with
     ``message_type=DEEP_LINKING_REQUEST`` a content selection for ``klass``) and return the
@@ -123,6 +124,7 @@ def launch_start(
         resource_link_title=resource_link_title,
         target_link_uri=target_link_uri or tool.target_link_uri,
         return_url=return_url,
+        custom=custom or {},
         expires_at=timezone.now() + dt.timedelta(seconds=LAUNCH_SECONDS),
     )
     query = urllib.parse.urlencode(
@@ -223,7 +225,9 @@ def id_token_claims(*, launch: LaunchRequest, issuer: str, nonce: str) -> dict[s
             "document_target": "window",
             **({"return_url": launch.return_url} if launch.return_url else {}),
         },
-        LTI + "custom": {str(k): str(v) for k, v in (tool.custom or {}).items()},
+        LTI + "custom": {
+            str(k): str(v) for k, v in {**(tool.custom or {}), **(launch.custom or {})}.items()
+        },
         LTI + "lis": {"person_sourcedid": user.sourced_id},
     }
     if launch.message_type == DEEP_LINKING_REQUEST:

@@ -3,18 +3,23 @@ turned into time-on-task through the learning-events pipeline."""
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 import uuid
 from typing import Any
 
+import jwt
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from caliper.models import CaliperEvent
 from lti.models import ToolRegistration
+from lti.selectors import platform_jwks
 from lti.services.heartbeats import hidden_limit
 from mastery.models import TimeFact
 from mastery.services import learning_events_process
-from roster.models import Class, Org
+from roster.models import Class, ClassResource, Enrollment, Org, Resource, User
 from tenancy.services import api_client_create
 from tests.mastery.factories import Scene
 
@@ -138,3 +143,90 @@ def test_heartbeats_only_for_the_students_classes_and_apps(
     assert _beat(browser, tool, klass, tool=999999).status_code == 404
     assert Client().post("/launcher/heartbeat", {}).status_code == 302  # not signed in
     assert not CaliperEvent.objects.exists()
+
+
+def _placed_link(tool: ToolRegistration, klass: Class) -> Any:
+    resource = Resource.objects.create(
+        sourced_id="lt-res-1",
+        title="Fractions",
+        vendor_resource_id="https://tool.example.org/lti/launch?activity=fractions",
+        org_scope=klass.org_scope,
+        metadata={
+            "lti": {
+                "type": "ltiResourceLink",
+                "url": "https://tool.example.org/lti/launch?activity=fractions",
+                "custom": {"activity": "fractions"},
+                "toolClientId": tool.client_id,
+            }
+        },
+    )
+    return ClassResource.objects.create(
+        sourced_id="lt-cr-1",
+        title="Fractions",
+        resource=resource,
+        klass=klass,
+        org_scope=klass.org_scope,
+    )
+
+
+def test_placed_resource_links_are_listed_and_launch_with_their_link(
+    browser: Client, tool: ToolRegistration, klass: Class
+) -> None:
+
+    _placed_link(tool, klass)
+    page = browser.get("/launcher/").content.decode()
+    assert "Open Fractions" in page and "resource=lt-cr-1" in page
+    assert "Add content from" not in page  # a student
+    play = browser.get(f"/launcher/play/{tool.pk}?class=lt-class-1&resource=lt-cr-1")
+    src = re.search(r'id="app-frame"[^>]*src="([^"]+)"', play.content.decode().replace("\n", " "))
+    assert src is not None
+    start = browser.get(src.group(1).replace("&amp;", "&"))
+    login = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(start["Location"]).query))
+    assert login["target_link_uri"].endswith("activity=fractions")
+    params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": tool.client_id,
+        "redirect_uri": "https://tool.example.org/lti/launch",
+        "login_hint": login["login_hint"],
+        "lti_message_hint": login["lti_message_hint"],
+        "nonce": "n-res",
+    }
+    html = browser.get("/lti/authorize", params).content.decode()
+    token = re.search(r'name="id_token" value="([^"]+)"', html)
+    assert token is not None
+    [key] = platform_jwks()["keys"]
+    claims = jwt.decode(
+        token.group(1), jwt.PyJWK(key).key, algorithms=["RS256"], audience=tool.client_id
+    )
+    lti = "https://purl.imsglobal.org/spec/lti/claim/"
+    assert claims[lti + "resource_link"] == {"id": "lt-cr-1", "title": "Fractions"}
+    assert claims[lti + "custom"] == {"level": "4", "activity": "fractions"}
+
+
+def test_teachers_see_add_content(tool: ToolRegistration, klass: Class, scene: Scene) -> None:
+    teacher = User.objects.create(
+        sourced_id="lt-tea-5",
+        given_name="T",
+        family_name="Five",
+        email="t5@lt.example.org",
+        primary_org=scene.school,
+        primary_role="teacher",
+        org_scope=scene.school,
+    )
+    Enrollment.objects.create(
+        sourced_id="lt-enr-t5",
+        user=teacher,
+        klass=klass,
+        school=scene.school,
+        role="teacher",
+        org_scope=scene.school,
+    )
+    login = get_user_model().objects.create_user(username="lt-tea-5", password="x")
+    User.objects.filter(pk=teacher.pk).update(login=login)
+    client = Client()
+    client.force_login(login)
+    page = client.get("/launcher/").content.decode()
+    assert f"/lti/tools/{tool.pk}/deep-link?class=lt-class-1" in page
