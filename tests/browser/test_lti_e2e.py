@@ -1,17 +1,21 @@
-"""End to end over HTTP: a student in a real browser launches a pylti1p3 tool served next to
-the platform; the tool validates the id_token (fetching our JWKS over HTTP), reads the
-class roster through NRPS and posts a grade through AGS with a service token; a teacher's
-deep-linking request is answered by the tool and creates a resource and a line item."""
+"""End to end over HTTP: a pylti1p3 tool served next to the platform registers itself by
+LTI Dynamic Registration; a student in a real browser launches it, the tool validates the
+id_token (fetching our JWKS over HTTP), reads the class roster through NRPS and posts a
+grade through AGS with a service token (its client assertion checked against its own JWKS
+URL); a teacher's deep-linking request is answered by the tool and creates a resource and a
+line item."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
-from pylti1p3.registration import Registration
 
-from lti.models import ToolDeployment, ToolRegistration
+from lti.models import ToolRegistration
 from lti.scopes import AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP
 from roster.models import Class, ClassResource, Enrollment, LineItem, Result, User
 from tests.lti.conftest import TOOL_PRIVATE_PEM, TOOL_PUBLIC_PEM
@@ -75,23 +79,30 @@ def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, setti
         org_scope=scene.school,
     )
     base = live_server.url
-    tool = ToolRegistration.objects.create(
-        api_client=scene.api_client,
-        name="E2E Tool",
-        initiate_login_uri=f"{base}/test-tool/login",
-        redirect_uris=[f"{base}/test-tool/launch"],
-        target_link_uri=f"{base}/test-tool/launch",
-        public_jwk=dict(Registration.get_jwk(TOOL_PUBLIC_PEM)),
-        scopes=" ".join([*AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP]),
-    )
-    ToolDeployment.objects.create(tool=tool, deployment_id="dep-e2e")
+    tool_app.CONFIG.clear()
     tool_app.CONFIG.update(
-        issuer=base,
-        client_id=tool.client_id,
-        deployment_id="dep-e2e",
         private_key=TOOL_PRIVATE_PEM,
         public_key=TOOL_PUBLIC_PEM,
+        scopes=[*AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP],
     )
+
+    # The tool registers itself (LTI Dynamic Registration), over HTTP.
+    out = io.StringIO()
+    call_command(
+        "lti_registration",
+        "--client",
+        scene.api_client.application.client_id,
+        "--tool-url",
+        f"{base}/test-tool/register",
+        "--base-url",
+        base,
+        stdout=out,
+    )
+    page.goto(out.getvalue().strip())
+    registered = page.wait_for_selector("#registered")
+    tool = ToolRegistration.objects.get(client_id=registered.get_attribute("data-client-id"))
+    assert tool.jwks_url == f"{base}/test-tool/jwks"
+    assert tool.deployments.get().deployment_id == tool_app.CONFIG["deployment_id"]
 
     # A student launches the tool: roster read, grade posted.
     student = scene.students[0]

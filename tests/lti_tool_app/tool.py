@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+import requests
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
+from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfDict
 
 CONFIG: dict[str, Any] = {}
@@ -83,7 +85,62 @@ def launch(request: HttpRequest) -> HttpResponse:
     )
 
 
+def jwks(request: HttpRequest) -> JsonResponse:
+    """The tool's public key, as pylti1p3 publishes it (kid = the key's thumbprint)."""
+    return JsonResponse({"keys": [dict(Registration.get_jwk(CONFIG["public_key"]))]})
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """LTI Dynamic Registration, tool side: read the platform configuration, post the
+    registration with the one-time token, keep the client_id and deployment_id."""
+    config_url = request.GET["openid_configuration"]
+    config = requests.get(config_url, timeout=10).json()
+    if (
+        requests.utils.urlparse(config["issuer"]).netloc
+        != requests.utils.urlparse(config_url).netloc
+    ):
+        return HttpResponse("issuer host mismatch", status=400)
+    base = request.build_absolute_uri("/test-tool")
+    answer = requests.post(
+        config["registration_endpoint"],
+        json={
+            "application_type": "web",
+            "response_types": ["id_token"],
+            "grant_types": ["implicit", "client_credentials"],
+            "initiate_login_uri": f"{base}/login",
+            "redirect_uris": [f"{base}/launch"],
+            "client_name": "E2E Tool",
+            "jwks_uri": f"{base}/jwks",
+            "token_endpoint_auth_method": "private_key_jwt",
+            "scope": " ".join(CONFIG["scopes"]),
+            "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                "domain": request.get_host(),
+                "target_link_uri": f"{base}/launch",
+                "messages": [{"type": "LtiDeepLinkingRequest"}],
+            },
+        },
+        headers={"Authorization": f"Bearer {request.GET['registration_token']}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    body = answer.json()
+    CONFIG.update(
+        issuer=config["issuer"],
+        client_id=body["client_id"],
+        deployment_id=body["https://purl.imsglobal.org/spec/lti-tool-configuration"][
+            "deployment_id"
+        ],
+    )
+    return HttpResponse(
+        f'<p id="registered" data-client-id="{body["client_id"]}">registered</p>'
+        "<script>(window.opener || window.parent).postMessage("
+        '{subject: "org.imsglobal.lti.close"}, "*");</script>'
+    )
+
+
 urlpatterns = [
+    path("test-tool/jwks", jwks),
+    path("test-tool/register", register),
     path("test-tool/login", login),
     path("test-tool/launch", launch),
     path("", include("timeback.urls")),
