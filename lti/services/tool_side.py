@@ -6,6 +6,7 @@ the LMS's key set, iss, aud, nonce, state, deployment, version) but not the
 ``target_link_uri``: ``lms_login`` and ``lms_launch`` check it against Timeback's own launch
 URL. The launched user is found by (issuer, ``sub``), then by the OneRoster sourcedId in
 ``lis.person_sourcedid``, then by email, inside the LMS's org; failing that, created there.
+Students land on the launcher, teachers on their class in it.
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ def lms_launch(*, request: Any, base: str) -> LmsLaunch:
                 "data": settings.get("data"),
             },
         )
-    landing = f"/?class={section}" if teacher and section else "/"
+    # The launcher is the student's page and lists the teacher's classes (the dashboards
+    # will take over as landing pages when they exist).
+    landing = f"/launcher/#class-{section}" if teacher and section else "/launcher/"
     return LmsLaunch(user=user, landing=landing)
 
 

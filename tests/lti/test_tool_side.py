@@ -84,7 +84,8 @@ def test_our_platform_launches_our_tool_side(
     landed = tool_browser.post(
         "/lti/tool/launch", {"id_token": form["id_token"], "state": form["state"]}
     )
-    assert landed.status_code == 302 and landed["Location"] == "/"
+    assert landed.status_code == 302 and landed["Location"] == "/launcher/"
+    assert "Math 4A" in tool_browser.get(landed["Location"]).content.decode()
     student = scene.students[0]
     assert int(tool_browser.session["_auth_user_id"]) == User.objects.get(pk=student.pk).login_id
     assert LmsIdentity.objects.get(platform=itself).user == student
