@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.exceptions import ApplicationError, PermissionDenied
 from lti.models import ToolRegistration
 from lti.selectors import platform_jwks
+from lti.services import platform_signing_key
 from lti.services.deep_linking import deep_link_response_accept
 from lti.services.launch import (
     DEEP_LINKING_REQUEST,
@@ -58,7 +59,9 @@ MSG_NOT_EDITOR = "class: only the class's teachers and administrators may add co
 def platform_jwks_view(request: HttpRequest) -> JsonResponse:
     """The platform's public keys (RFC 7517 key set). Tools may cache it for five minutes;
     a retired key stays in it for the grace period, so a cached set never misses a key
-    that still signs."""
+    that still signs. The active key is made here if there is none yet: a tool that caches
+    an empty set would refuse the first launch."""
+    platform_signing_key()
     return JsonResponse(platform_jwks())
 
 

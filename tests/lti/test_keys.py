@@ -109,6 +109,12 @@ def test_only_one_key_is_active() -> None:
         )
 
 
+def test_a_fresh_platform_publishes_a_key_before_its_first_launch(client) -> None:
+    assert not PlatformKey.objects.exists()
+    [key] = client.get("/lti/jwks").json()["keys"]
+    assert key["kid"] == PlatformKey.objects.get().kid
+
+
 def test_the_jwks_endpoint(client) -> None:
     kid = platform_signing_key().kid
     response = client.get("/lti/jwks")
