@@ -79,7 +79,7 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
         answer = launch_authorize(
             params={k: params.get(k, "") for k in params},
             user=_roster_user(request),
-            issuer=platform_issuer(request_origin=_origin(request)),
+            issuer=_base(request),
         )
     except ApplicationError as exc:
         return _refused(request, exc)
@@ -97,7 +97,7 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
 def service_token_view(request: HttpRequest) -> JsonResponse:
     """LTI service tokens (client credentials with an RFC 7523 JWT client assertion): the
     RFC 6749 token response, or its §5.2 error naming the parameter."""
-    issuer = platform_issuer(request_origin=_origin(request))
+    issuer = _base(request)
     try:
         token = service_token_issue(
             params={k: request.POST.get(k, "") for k in request.POST},
@@ -153,7 +153,7 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
             tool=tool,
             deployment=deployment,
             user=user,
-            issuer=platform_issuer(request_origin=_origin(request)),
+            issuer=_base(request),
             klass=klass,
             resource_link_id=link.sourced_id
             if link
@@ -193,7 +193,7 @@ def tool_deep_link_view(request: HttpRequest, tool_id: int) -> HttpResponse:
             tool=tool,
             deployment=deployment,
             user=user,
-            issuer=platform_issuer(request_origin=_origin(request)),
+            issuer=_base(request),
             klass=klass,
             resource_link_title=f"{klass.title}: {tool.name}",
             message_type=DEEP_LINKING_REQUEST,
@@ -214,7 +214,7 @@ def deep_link_return_view(request: HttpRequest) -> HttpResponse:
     try:
         result = deep_link_response_accept(
             token=request.POST.get("JWT", ""),
-            issuer=platform_issuer(request_origin=_origin(request)),
+            issuer=_base(request),
         )
     except ApplicationError as exc:
         return _refused(request, exc)
@@ -228,9 +228,7 @@ def deep_link_return_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def openid_configuration_view(request: HttpRequest) -> JsonResponse:
     """The platform's OpenID configuration (LTI Dynamic Registration reads it)."""
-    return JsonResponse(
-        platform_configuration(issuer=platform_issuer(request_origin=_origin(request)))
-    )
+    return JsonResponse(platform_configuration(issuer=_base(request)))
 
 
 # A machine-to-machine endpoint authenticated by the one-time registration token.
@@ -320,6 +318,7 @@ def lms_deep_link_view(request: HttpRequest) -> HttpResponse:
 
 
 def _base(request: HttpRequest) -> str:
+    """The platform's issuer / public base URL for this request."""
     return platform_issuer(request_origin=_origin(request))
 
 
