@@ -5,6 +5,7 @@ grant, ownership, timestamps, field checks) answered with the field at fault."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -15,7 +16,14 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem as PyltiLineItem
 
 from lti.models import ToolRegistration
-from lti.scopes import AGS_CLAIM, AGS_LINEITEM, AGS_RESULT_READONLY, AGS_SCOPES, AGS_SCORE
+from lti.scopes import (
+    AGS_CLAIM,
+    AGS_LINEITEM,
+    AGS_LINEITEM_READONLY,
+    AGS_RESULT_READONLY,
+    AGS_SCOPES,
+    AGS_SCORE,
+)
 from roster.models import Class, LineItem, Org, Result
 from tenancy.services import api_client_create
 from tests.lti.conftest import pylti_launch, tool_with_services
@@ -229,3 +237,51 @@ def test_scopes_grant_and_ownership(ags_tool: ToolRegistration, klass: Class, sc
     elsewhere = Org.objects.create(sourced_id="y-district", name="Y", type="district")
     Class.objects.filter(pk=klass.pk).update(org_scope=elsewhere)
     assert Client().get(url, **_auth(ags_tool)).status_code == 404
+
+
+# Which AGS scope opens which operation (AGS 2.0): lineitem covers reading and writing line
+# items, lineitem.readonly reading them, result.readonly the results, score the scores.
+OPERATIONS = [
+    ("GET", "container", {AGS_LINEITEM, AGS_LINEITEM_READONLY}),
+    ("POST", "container", {AGS_LINEITEM}),
+    ("GET", "item", {AGS_LINEITEM, AGS_LINEITEM_READONLY}),
+    ("PUT", "item", {AGS_LINEITEM}),
+    ("DELETE", "item", {AGS_LINEITEM}),
+    ("POST", "scores", {AGS_SCORE}),
+    ("GET", "results", {AGS_RESULT_READONLY}),
+]
+
+
+@pytest.mark.parametrize("scope", AGS_SCOPES)
+@pytest.mark.parametrize(("method", "target", "allowed"), OPERATIONS)
+def test_the_scope_matrix(
+    ags_tool: ToolRegistration,
+    klass: Class,
+    scope: str,
+    method: str,
+    target: str,
+    allowed: set[str],
+) -> None:
+    line = _line(ags_tool, klass)
+    paths = {
+        "container": f"/lti/ags/contexts/{klass.pk}/lineitems",
+        "item": line,
+        "scores": line + "/scores",
+        "results": line + "/results",
+    }
+    bodies = {
+        "container": {"label": "New", "scoreMaximum": 3},
+        "item": {"label": "Renamed", "scoreMaximum": 3},
+        "scores": _score("lt-stu-0"),
+    }
+    response = Client().generic(
+        method,
+        paths[target],
+        data=json.dumps(bodies.get(target, {})) if method in ("POST", "PUT") else "",
+        content_type="application/json",
+        **_auth(ags_tool, scope),
+    )
+    if scope in allowed:
+        assert response.status_code in (200, 201, 204), response.content
+    else:
+        assert response.status_code == 403, response.content
