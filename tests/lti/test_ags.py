@@ -285,3 +285,24 @@ def test_the_scope_matrix(
         assert response.status_code in (200, 201, 204), response.content
     else:
         assert response.status_code == 403, response.content
+
+
+def test_ags_grades_are_in_the_oneroster_gradebook(
+    ags_tool: ToolRegistration, klass: Class, scene: Scene, api_client_for
+) -> None:
+    line = _line(ags_tool, klass)
+    posted = Client().post(
+        line + "/scores", _score("lt-stu-0", 6), content_type="application/json", **_auth(ags_tool)
+    )
+    assert posted.status_code == 204
+    roster = api_client_for(scene.district, scopes=["gradebook.readonly"])
+    items = roster.get(
+        f"/ims/oneroster/gradebook/v1p2/classes/{klass.sourced_id}/lineItems"
+    ).json()["lineItems"]
+    assert [(i["title"], i["resultValueMax"]) for i in items] == [("Quiz", 10.0)]
+    results = roster.get(
+        f"/ims/oneroster/gradebook/v1p2/lineItems/{items[0]['sourcedId']}/results"
+    ).json()["results"]
+    assert [(r["student"]["sourcedId"], r["score"], r["scoreStatus"]) for r in results] == [
+        ("lt-stu-0", 6.0, "fully graded")
+    ]
