@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Sign in / out for students, staff and developers (Django's views, our templates).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("oauth2/", include("tenancy.urls")),
     path("ims/oneroster/", include("roster.api.urls")),
     # LTI 1.3 platform: key set, (to come) OIDC login, launches, LTI Advantage services.

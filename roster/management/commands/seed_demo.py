@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from roster.services.demo import demo_credentials_ensure, demo_district_seed
+from dashboards.services import demo_logins_ensure
+from roster.services.demo import DEMO_DISTRICT_ID, demo_credentials_ensure, demo_district_seed
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         summary = demo_district_seed(seed=options["seed"])
         credentials = demo_credentials_ensure()
+        logins = demo_logins_ensure(district_sourced_id=DEMO_DISTRICT_ID)
         elapsed = time.monotonic() - started
         for name in sorted(summary.totals):
             self.stdout.write(
@@ -48,3 +50,8 @@ class Command(BaseCommand):
             + ("" if credentials.client_created else "  (existing client kept as it was)")
         )
         self.stdout.write("  token URL:     /oauth2/token   API base: /ims/oneroster/")
+        for login in logins:
+            self.stdout.write(
+                f"  {login.role + ' login:':<14} {login.username} / {login.password}  ({login.who})"
+            )
+        self.stdout.write("  sign in at:    /accounts/login/")
