@@ -52,6 +52,6 @@ class Command(BaseCommand):
         self.stdout.write("  token URL:     /oauth2/token   API base: /ims/oneroster/")
         for login in logins:
             self.stdout.write(
-                f"  {login.role + ' login:':<14} {login.username} / {login.password}  ({login.who})"
+                f"  {login.role + ' login:':<16} {login.username} / {login.password}  ({login.who})"
             )
-        self.stdout.write("  sign in at:    /accounts/login/")
+        self.stdout.write("  sign in at:      /accounts/login/")
