@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -68,6 +69,9 @@ def platform_jwks_view(request: HttpRequest) -> JsonResponse:
 # The tool's authentication request comes from the tool's page (a redirect, or a form post):
 # it carries no CSRF token by design; it is bound to the signed-in user by login_hint and to
 # the pending launch by lti_message_hint, and its nonce is answered once.
+# The launcher opens apps in a frame of its own page: the launch and the authorization
+# answer must render inside a same-origin frame.
+@xframe_options_sameorigin
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -117,6 +121,7 @@ def service_token_view(request: HttpRequest) -> JsonResponse:
     )
 
 
+@xframe_options_sameorigin
 @login_required
 @require_GET
 def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
@@ -260,6 +265,8 @@ def registration_view(request: HttpRequest) -> JsonResponse:
 
 
 # Tool side: an LMS's browser redirect / form post; pylti1p3 checks state and nonce.
+# LMSes usually open tools in a frame of their own (another origin).
+@xframe_options_exempt
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -272,6 +279,7 @@ def lms_login_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@xframe_options_exempt
 @csrf_exempt
 @never_cache
 @require_http_methods(["POST"])
@@ -291,6 +299,7 @@ def lms_launch_view(request: HttpRequest) -> HttpResponse:
 _DEEP_LINK_KEY = "lti_tool_deep_link"
 
 
+@xframe_options_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
 def lms_deep_link_view(request: HttpRequest) -> HttpResponse:

@@ -116,6 +116,12 @@ def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, setti
     [grade] = Result.objects.filter(line_item=line)
     assert grade.student == student and grade.score == 4.0
 
+    # The same launch from the student launcher, inside its frame.
+    page.goto(f"{base}/launcher/")
+    page.click("text=Open E2E Tool")
+    framed = page.frame_locator("#app-frame").locator("#tool-result")
+    assert framed.get_attribute("data-sub") == student.sourced_id
+
     # The teacher adds content through deep linking.
     _signed_in(page, live_server, teacher, "e2e-teacher")
     page.goto(f"{base}/lti/tools/{tool.pk}/deep-link?class={klass.sourced_id}")

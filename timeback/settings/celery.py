@@ -79,4 +79,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 5.0,
         "options": {"expires": 5.0},
     },
+    # Every hour (crontab "0 * * * *", https://crontab.guru/#0_*_*_*_*): delete LTI nonces,
+    # launches and registration tokens nothing can use any more.
+    "lti-housekeeping": {
+        "task": "lti.tasks.lti_housekeeping_task",
+        "schedule": 3600.0,
+    },
 }
