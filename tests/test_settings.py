@@ -77,3 +77,16 @@ def test_database_url_and_redis_url_switch_to_postgres_and_a_broker() -> None:
     assert "postgresql" in result.stdout
     assert "redis://cache.example:6379/0" in result.stdout
     assert "False" in result.stdout
+
+
+def test_production_session_cookie_samesite_is_configurable_and_checked() -> None:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "timeback.settings.production",
+        "SECRET_KEY": "k" * 10 + "-production-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
+        "ALLOWED_HOSTS": "timeback.example.org",
+    }
+    framed = _run("check", "--deploy", env={**env, "SESSION_COOKIE_SAMESITE": "None"})
+    assert framed.returncode == 0, framed.stdout + framed.stderr
+    wrong = _run("check", env={**env, "SESSION_COOKIE_SAMESITE": "sometimes"})
+    assert wrong.returncode != 0
+    assert "SESSION_COOKIE_SAMESITE must be Lax, Strict or None" in wrong.stderr

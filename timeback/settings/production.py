@@ -16,4 +16,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# "None" lets schools' LMSes show Timeback inside their frames (the LTI tool side needs its
+# session on the LMS's cross-site form post); "Lax" is safer where Timeback is only opened as
+# a window of its own.
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+if SESSION_COOKIE_SAMESITE not in ("Lax", "Strict", "None"):
+    raise ImproperlyConfigured("SESSION_COOKIE_SAMESITE must be Lax, Strict or None")
 SECURE_CONTENT_TYPE_NOSNIFF = True
