@@ -10,21 +10,25 @@ functions that every dashboard page, partial and export goes through:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import QuerySet
 
 from dashboards.models import DeveloperAccount
+from mastery.models import StudentDailyRollup
 from roster.models import Org, User, UserRole
 from tenancy.models import ApiClient
 from tenancy.selectors import expand_org_subtrees
 
 __all__ = [
     "STAFF_ROLES",
+    "StudentWeek",
     "Viewer",
     "apps_visible",
     "orgs_visible",
+    "student_week",
     "students_visible",
     "viewer_for",
 ]
@@ -115,3 +119,64 @@ def orgs_visible(*, viewer: Viewer) -> QuerySet[Org]:
     if viewer.kind == "staff":
         return orgs.filter(pk__in=viewer.org_ids)
     return orgs.none()
+
+
+# ---- Student dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentWeek:
+    """A student's last seven days from the daily rollups (oldest first), today's figures,
+    and the streak: consecutive days up to today (or yesterday, if today has none yet) with
+    any XP."""
+
+    days: list[tuple[dt.date, float]]
+    xp_today: float
+    streak: int
+    active_s_today: float
+    inactive_s_today: float
+    waste_s_today: float
+    active_s_week: float
+    inactive_s_week: float
+    waste_s_week: float
+
+
+STREAK_LOOKBACK_DAYS = 366
+
+
+def student_week(*, student_id: int, today: dt.date) -> StudentWeek:
+    """Read from ``StudentDailyRollup`` only (two queries), never raw events."""
+    week_start = today - dt.timedelta(days=6)
+    rows = {
+        r.day: r
+        for r in StudentDailyRollup.objects.filter(
+            student_id=student_id, day__gte=week_start, day__lte=today
+        )
+    }
+    days = [(week_start + dt.timedelta(days=i), 0.0) for i in range(7)]
+    days = [(day, rows[day].xp if day in rows else 0.0) for day, _ in days]
+    xp_days = set(
+        StudentDailyRollup.objects.filter(
+            student_id=student_id,
+            day__gt=today - dt.timedelta(days=STREAK_LOOKBACK_DAYS),
+            day__lte=today,
+            xp__gt=0,
+        ).values_list("day", flat=True)
+    )
+    cursor = today if today in xp_days else today - dt.timedelta(days=1)
+    streak = 0
+    while cursor in xp_days:
+        streak += 1
+        cursor -= dt.timedelta(days=1)
+    now = rows.get(today)
+    return StudentWeek(
+        days=days,
+        xp_today=now.xp if now else 0.0,
+        streak=streak,
+        active_s_today=now.active_seconds if now else 0.0,
+        inactive_s_today=now.inactive_seconds if now else 0.0,
+        waste_s_today=now.waste_seconds if now else 0.0,
+        active_s_week=sum(r.active_seconds for r in rows.values()),
+        inactive_s_week=sum(r.inactive_seconds for r in rows.values()),
+        waste_s_week=sum(r.waste_seconds for r in rows.values()),
+    )
