@@ -16,20 +16,16 @@ from common.exceptions import ApplicationError
 from lti.models import ToolRegistration
 from lti.selectors import launcher_classes
 from lti.services.heartbeats import heartbeat_record, heartbeat_seconds, hidden_limit
-from lti.services.launch import platform_issuer
-from roster.models import Class, User
+from lti.web import request_issuer, request_roster_user
+from roster.models import Class
 
 __all__ = ["heartbeat_view", "launcher_view", "play_view"]
-
-
-def _student(request: HttpRequest) -> User | None:
-    return User.objects.filter(login_id=request.user.pk).first()
 
 
 @login_required
 @require_GET
 def launcher_view(request: HttpRequest) -> HttpResponse:
-    user = _student(request)
+    user = request_roster_user(request)
     classes = launcher_classes(user=user) if user else []
     return render(request, "lti/launcher.html", {"student": user, "classes": classes})
 
@@ -98,7 +94,7 @@ def heartbeat_view(request: HttpRequest) -> HttpResponse:
         beat = _parse_heartbeat(request.body)
     except ValueError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    user = _student(request)
+    user = request_roster_user(request)
     if user is None:
         return JsonResponse({"error": "user: your login is not linked to a student"}, status=403)
     try:
@@ -109,7 +105,7 @@ def heartbeat_view(request: HttpRequest) -> HttpResponse:
             session=uuid.UUID(str(beat["session"])),
             sequence=int(str(beat["sequence"])),
             visible=bool(beat["visible"]),
-            issuer=platform_issuer(request_origin=f"{request.scheme}://{request.get_host()}"),
+            issuer=request_issuer(request),
         )
     except ApplicationError as exc:  # CaliperRejected included
         return JsonResponse({"error": exc.message}, status=exc.status_code)

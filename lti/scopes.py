@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "DL",
+    "LTI",
     "AGS_CLAIM",
     "AGS_LINEITEM",
     "AGS_LINEITEM_READONLY",
@@ -24,4 +26,7 @@ NRPS_CONTEXT_MEMBERSHIP = (
 AGS_SCOPES = (AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT_READONLY, AGS_SCORE)
 LTI_SERVICE_SCOPES = (*AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP)
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+# Prefixes of the LTI core and Deep Linking claims.
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"

@@ -18,12 +18,7 @@ from lti.models import ToolRegistration
 from lti.selectors import platform_jwks
 from lti.services import platform_signing_key
 from lti.services.deep_linking import deep_link_response_accept
-from lti.services.launch import (
-    DEEP_LINKING_REQUEST,
-    launch_authorize,
-    launch_start,
-    platform_issuer,
-)
+from lti.services.launch import DEEP_LINKING_REQUEST, launch_authorize, launch_start
 from lti.services.registration import (
     RegistrationRefused,
     platform_configuration,
@@ -36,7 +31,8 @@ from lti.services.tool_side import (
     lms_launch,
     lms_login,
 )
-from roster.models import Class, ClassResource, User
+from lti.web import request_issuer, request_roster_user
+from roster.models import Class, ClassResource
 
 __all__ = [
     "authorize_view",
@@ -82,8 +78,8 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
     try:
         answer = launch_authorize(
             params={k: params.get(k, "") for k in params},
-            user=_roster_user(request),
-            issuer=_base(request),
+            user=request_roster_user(request),
+            issuer=request_issuer(request),
         )
     except ApplicationError as exc:
         return _refused(request, exc)
@@ -101,7 +97,7 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
 def service_token_view(request: HttpRequest) -> JsonResponse:
     """LTI service tokens (client credentials with an RFC 7523 JWT client assertion): the
     RFC 6749 token response, or its §5.2 error naming the parameter."""
-    issuer = _base(request)
+    issuer = request_issuer(request)
     try:
         token = service_token_issue(
             params={k: request.POST.get(k, "") for k in request.POST},
@@ -129,7 +125,7 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
     redirect to the tool's OIDC login initiation URL."""
     tool = get_object_or_404(ToolRegistration, pk=tool_id, is_active=True)
     deployment = tool.deployments.order_by("created_at", "pk").first()
-    user = _roster_user(request)
+    user = request_roster_user(request)
     if deployment is None or user is None:
         return _refused(
             request,
@@ -158,7 +154,7 @@ def tool_launch_view(request: HttpRequest, tool_id: int) -> HttpResponse:
             tool=tool,
             deployment=deployment,
             user=user,
-            issuer=_base(request),
+            issuer=request_issuer(request),
             klass=klass,
             resource_link_id=link.sourced_id
             if link
@@ -179,7 +175,7 @@ def tool_deep_link_view(request: HttpRequest, tool_id: int) -> HttpResponse:
     LtiDeepLinkingRequest): redirect to the tool's OIDC login initiation URL."""
     tool = get_object_or_404(ToolRegistration, pk=tool_id, is_active=True)
     deployment = tool.deployments.order_by("created_at", "pk").first()
-    user = _roster_user(request)
+    user = request_roster_user(request)
     klass = get_object_or_404(
         Class.objects.select_related("course"), sourced_id=request.GET.get("class", "")
     )
@@ -198,7 +194,7 @@ def tool_deep_link_view(request: HttpRequest, tool_id: int) -> HttpResponse:
             tool=tool,
             deployment=deployment,
             user=user,
-            issuer=_base(request),
+            issuer=request_issuer(request),
             klass=klass,
             resource_link_title=f"{klass.title}: {tool.name}",
             message_type=DEEP_LINKING_REQUEST,
@@ -219,7 +215,7 @@ def deep_link_return_view(request: HttpRequest) -> HttpResponse:
     try:
         result = deep_link_response_accept(
             token=request.POST.get("JWT", ""),
-            issuer=_base(request),
+            issuer=request_issuer(request),
         )
     except ApplicationError as exc:
         return _refused(request, exc)
@@ -233,7 +229,7 @@ def deep_link_return_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def openid_configuration_view(request: HttpRequest) -> JsonResponse:
     """The platform's OpenID configuration (LTI Dynamic Registration reads it)."""
-    return JsonResponse(platform_configuration(issuer=_base(request)))
+    return JsonResponse(platform_configuration(issuer=request_issuer(request)))
 
 
 # A machine-to-machine endpoint authenticated by the one-time registration token.
@@ -273,7 +269,7 @@ def registration_view(request: HttpRequest) -> JsonResponse:
 def lms_login_view(request: HttpRequest) -> HttpResponse:
     """Timeback as a tool: an LMS's third-party initiated login."""
     try:
-        response: HttpResponse = lms_login(request=request, base=_base(request))
+        response: HttpResponse = lms_login(request=request, base=request_issuer(request))
     except ApplicationError as exc:
         return _refused(request, exc)
     return response
@@ -287,7 +283,7 @@ def lms_launch_view(request: HttpRequest) -> HttpResponse:
     """Timeback as a tool: the LMS's id_token; signs the user in and lands them (students
     on their dashboard, teachers on their class)."""
     try:
-        launch = lms_launch(request=request, base=_base(request))
+        launch = lms_launch(request=request, base=request_issuer(request))
     except ApplicationError as exc:
         return _refused(request, exc)
     auth_login(request, launch.user.login, backend="django.contrib.auth.backends.ModelBackend")
@@ -318,27 +314,12 @@ def lms_deep_link_view(request: HttpRequest) -> HttpResponse:
         return render(request, "lti/tool_deep_link.html", {"courses": courses})
     try:
         return_url, token = lms_deep_link_answer(
-            pending=pending, course_ids=request.POST.getlist("course"), base=_base(request)
+            pending=pending, course_ids=request.POST.getlist("course"), base=request_issuer(request)
         )
     except ApplicationError as exc:
         return _refused(request, exc)
     del request.session[_DEEP_LINK_KEY]
     return render(request, "lti/deep_link_post.html", {"return_url": return_url, "jwt": token})
-
-
-def _base(request: HttpRequest) -> str:
-    """The platform's issuer / public base URL for this request."""
-    return platform_issuer(request_origin=_origin(request))
-
-
-def _roster_user(request: HttpRequest) -> User | None:
-    if not request.user.is_authenticated:
-        return None
-    return User.objects.filter(login=request.user).first()
-
-
-def _origin(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:

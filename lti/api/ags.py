@@ -17,7 +17,7 @@ from lti.api.params import int_param
 from lti.permissions import HasLtiScope
 from lti.scopes import AGS_LINEITEM, AGS_LINEITEM_READONLY, AGS_RESULT_READONLY, AGS_SCORE
 from lti.services import ags
-from lti.services.launch import platform_issuer
+from lti.web import request_issuer
 from roster.models import LineItem, Result
 from tenancy.oauth import CachedOAuth2Authentication
 
@@ -47,7 +47,7 @@ class _AgsView(APIView):
         return self.read_scopes if request.method in ("GET", "HEAD") else self.write_scopes
 
     def base(self, request: Request) -> str:
-        return platform_issuer(request_origin=f"{request.scheme}://{request.get_host()}")
+        return request_issuer(request)
 
     def container_url(self, request: Request, class_id: int | None) -> str:
         return f"{self.base(request)}/lti/ags/contexts/{class_id}/lineitems"

@@ -15,7 +15,7 @@ from lti.api.params import int_param
 from lti.permissions import HasLtiScope
 from lti.scopes import NRPS_CONTEXT_MEMBERSHIP
 from lti.selectors import context_memberships
-from lti.services.launch import platform_issuer
+from lti.web import request_issuer
 from tenancy.oauth import CachedOAuth2Authentication
 
 __all__ = ["NRPS_MEDIA_TYPE", "ContextMembershipsView"]
@@ -53,7 +53,7 @@ class ContextMembershipsView(APIView):
             offset=offset,
             limit=limit,
         )
-        base = platform_issuer(request_origin=f"{request.scheme}://{request.get_host()}")
+        base = request_issuer(request)
         url = f"{base}{request.path}"
         body: dict[str, Any] = {
             "id": request.build_absolute_uri(),

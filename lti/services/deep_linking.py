@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from common.exceptions import ApplicationError
 from lti.models import LaunchRequest, ToolDeployment, ToolRegistration, UsedNonce
+from lti.scopes import DL, LTI
 from lti.services import ags
-from lti.services.launch import DEEP_LINKING_REQUEST, DL, LTI, LTI_VERSION
+from lti.services.launch import DEEP_LINKING_REQUEST, LTI_VERSION
 from lti.services.tool_keys import UnknownToolKey, tool_public_key
 from roster.models import ClassResource, LineItem, Resource
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from common.exceptions import ApplicationError, PermissionDenied
 from lti.models import LaunchRequest, ToolDeployment, ToolRegistration, UsedNonce
 from lti.roles import context_role, institution_role
-from lti.scopes import AGS_CLAIM, AGS_SCOPES, NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
+from lti.scopes import AGS_CLAIM, AGS_SCOPES, DL, LTI, NRPS_CLAIM, NRPS_CONTEXT_MEMBERSHIP
 from lti.services.keys import platform_jwt_sign
 from roster.models import Class, Enrollment, User
 from tenancy.selectors import client_org_ids
@@ -44,11 +44,10 @@ __all__ = [
     "platform_issuer",
 ]
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
-DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+
 LTI_VERSION = "1.3.0"
 
 LAUNCH_SECONDS = 300  # from launch_start to the tool's authentication request

@@ -26,6 +26,7 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from common.exceptions import ApplicationError
 from lti.models import LmsDeployment, LmsIdentity, LmsPlatform
+from lti.scopes import DL, LTI
 from lti.services.keys import platform_jwt_sign
 from roster.models import Course, Org, User
 from tenancy.selectors import expand_org_subtrees
@@ -42,8 +43,6 @@ __all__ = [
     "tool_launch_url",
 ]
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 MSG_NO_COURSE = "course: choose at least one of the courses offered"
 TEACHER_ROLES = ("#Instructor", "#Administrator")
 MSG_TARGET = "target_link_uri: must be this Timeback's launch URL {expected!r}"

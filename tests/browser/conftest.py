@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -60,3 +61,28 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         # While Playwright's loop runs, the test's ORM calls get connections of their own
         # (Django keeps them per async context): close them here, inside that context.
         connections.close_all()
+
+
+def sign_in_as(page: Any, live_server: Any, user: Any, username: str) -> None:
+    """Give roster ``user`` a login named ``username`` and put its session cookie in the
+    browser (students cannot use the admin's login form)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from roster.models import User
+
+    login = get_user_model().objects.create_user(username=username, password="x")
+    User.objects.filter(pk=user.pk).update(login=login)
+    client = Client()
+    client.force_login(login)
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )

@@ -4,13 +4,11 @@ heartbeats that become time-on-task events."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from caliper.models import CaliperEvent
 from lti.models import ToolDeployment, ToolRegistration
-from roster.models import Class, Enrollment, User
+from roster.models import Class, Enrollment
+from tests.browser.conftest import sign_in_as
 from tests.mastery.factories import make_scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,19 +43,7 @@ def test_an_open_app_sends_heartbeats(page, live_server, settings) -> None:
         jwks_url=f"{live_server.url}/lti/jwks",
     )
     ToolDeployment.objects.create(tool=tool, deployment_id="dep-br")
-    login = get_user_model().objects.create_user(username="br-stu-0", password="x")
-    User.objects.filter(pk=student.pk).update(login=login)
-    client = Client()
-    client.force_login(login)
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    sign_in_as(page, live_server, student, "br-stu-0")
     page.goto(f"{live_server.url}/launcher/")
     page.click("text=Open Browser App")
     page.wait_for_selector("#app-frame")

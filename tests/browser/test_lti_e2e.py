@@ -10,36 +10,17 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 
 from lti.models import ToolRegistration
 from lti.scopes import AGS_SCOPES, NRPS_CONTEXT_MEMBERSHIP
 from roster.models import Class, ClassResource, Enrollment, LineItem, Result, User
+from tests.browser.conftest import sign_in_as
 from tests.lti.conftest import TOOL_PRIVATE_PEM, TOOL_PUBLIC_PEM
 from tests.lti_tool_app import tool as tool_app
 from tests.mastery.factories import make_scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _signed_in(page, live_server, user: User, username: str) -> None:
-    login = get_user_model().objects.create_user(username=username, password="x")
-    User.objects.filter(pk=user.pk).update(login=login)
-    client = Client()
-    client.force_login(login)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, settings) -> None:
@@ -106,7 +87,7 @@ def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, setti
 
     # A student launches the tool: roster read, grade posted.
     student = scene.students[0]
-    _signed_in(page, live_server, student, "e2e-student")
+    sign_in_as(page, live_server, student, "e2e-student")
     page.goto(f"{base}/lti/tools/{tool.pk}/launch?class={klass.sourced_id}")
     result = page.wait_for_selector("#tool-result")
     assert result.get_attribute("data-sub") == student.sourced_id
@@ -123,7 +104,7 @@ def test_launch_roster_grade_and_deep_linking_over_http(page, live_server, setti
     assert framed.get_attribute("data-sub") == student.sourced_id
 
     # The teacher adds content through deep linking.
-    _signed_in(page, live_server, teacher, "e2e-teacher")
+    sign_in_as(page, live_server, teacher, "e2e-teacher")
     page.goto(f"{base}/lti/tools/{tool.pk}/deep-link?class={klass.sourced_id}")
     page.wait_for_selector(".deep-link-resources")
     [link] = ClassResource.objects.filter(klass=klass)

@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from lti.models import LaunchRequest, ToolRegistration, UsedNonce
+from lti.scopes import LTI
 from lti.selectors import platform_jwks
-from lti.services.launch import LTI
 from roster.models import Class, Org, User
 from tests.lti.conftest import LAUNCH, LOGIN
 from tests.mastery.factories import Scene
