@@ -22,6 +22,8 @@ __all__ = [
     "AppEventQuality",
     "AppStudentDay",
     "MasteryFact",
+    "RollupFill",
+    "StudentAppDayRollup",
     "StudentDailyRollup",
     "TimeFact",
     "XpLedgerEntry",
@@ -313,3 +315,93 @@ class AppStudentDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_client_id} {self.day} {self.student_id}"
+
+
+class StudentAppDayRollup(BaseModel):
+    """Per student × app × course × day (UTC): what the developer dashboard filters by course
+    and grade, and what the staff view diagnoses per app. Filled a whole (app, day) bucket at
+    a time from the activity outcomes and the processed events of that bucket
+    (``mastery.services.cohorts``), with the student's grade and school at fill time."""
+
+    id = models.BigAutoField(primary_key=True)
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    student = models.ForeignKey(
+        "roster.User", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    org_scope = models.ForeignKey(
+        "roster.Org", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    school = models.ForeignKey(
+        "roster.Org",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        help_text="The student's primary org when the bucket was filled",
+    )
+    grade = models.CharField(max_length=8, blank=True, default="")
+    course_iri = models.CharField(max_length=2048, blank=True, default="")
+    course_name = models.CharField(max_length=255, blank=True, default="")
+    subject = models.CharField(max_length=64, blank=True, default="")
+    events = models.IntegerField(default=0)
+    completions = models.IntegerField(default=0)
+    assessed = models.IntegerField(default=0, help_text="Completions with an accuracy")
+    xp = models.FloatField(default=0)
+    total_questions = models.IntegerField(default=0)
+    correct_questions = models.IntegerField(default=0)
+    units_mastered = models.IntegerField(default=0, help_text="Units first mastered that day")
+    mastery_minutes = models.FloatField(
+        default=0, help_text="Active minutes the units first mastered that day took, in all"
+    )
+    active_seconds = models.FloatField(default=0)
+    inactive_seconds = models.FloatField(default=0)
+    waste_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["day", "api_client", "student"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "day", "student", "course_iri"],
+                name="student_app_day_unique_key",
+                violation_error_message="One rollup per app, day, student and course",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["student", "day"], name="student_app_day_student"),
+            models.Index(fields=["school", "day"], name="student_app_day_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_client_id} {self.day} {self.student_id} {self.course_iri}"
+
+
+class RollupFill(models.Model):
+    """The fill marker of one (app, day) bucket of ``StudentAppDayRollup``: the newest change
+    of the bucket's sources (``AppDailyRollup`` / ``AppEventQuality.updated_at``) the rows
+    reflect. A bucket whose sources changed since is stale and filled again (its rows deleted
+    and rewritten in one transaction, so a reader sees the old bucket or the new, never half)."""
+
+    id = models.BigAutoField(primary_key=True)
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    source_updated_at = models.DateTimeField()
+    filled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "api_client"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "day"],
+                name="rollup_fill_unique_key",
+                violation_error_message="One fill marker per app and day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_client_id} {self.day}"

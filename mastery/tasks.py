@@ -11,8 +11,13 @@ from celery.signals import task_postrun, task_prerun
 from django.db import OperationalError, close_old_connections
 
 from mastery.services import learning_events_sweep, learning_lane_drain
+from mastery.services.cohorts import student_app_days_fill, student_app_days_fill_started
 
-__all__ = ["learning_events_process_task", "learning_events_sweep_task"]
+__all__ = [
+    "learning_events_process_task",
+    "learning_events_sweep_task",
+    "student_app_days_fill_task",
+]
 
 
 @shared_task(
@@ -32,6 +37,13 @@ def learning_events_process_task(self: Any, lane: int) -> int:
 def learning_events_sweep_task() -> list[int]:
     """Periodic: queue the lanes with pending events."""
     return learning_events_sweep()
+
+
+@shared_task(acks_late=True, name="mastery.tasks.student_app_days_fill_task")
+def student_app_days_fill_task() -> int:
+    """Fill the stale buckets of the per student × app × course × day rollup."""
+    student_app_days_fill_started()
+    return student_app_days_fill()
 
 
 @task_prerun.connect

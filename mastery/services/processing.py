@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from caliper.models import CaliperEvent, EventOutbox, IngestJob
 from mastery.rules import ACTIVITY_EVENT_TYPES, TIME_SPENT_EVENT_TYPES
+from mastery.services.cohorts import student_app_days_fill_enqueue
 from mastery.services.facts import TimeKey, mastery_facts_recompute, time_facts_add
 from mastery.services.gradebook import assessment_results_write
 from mastery.services.ledger import ledger_entries_sync
@@ -228,6 +229,8 @@ def learning_lane_drain(*, lane: int, message_id: str | None = None) -> int:
     the holder must look for it after its last commit."""
     lane_flag_clear(lane=lane, message_id=message_id)
     processed = learning_events_process(lane=lane)
+    if processed:
+        student_app_days_fill_enqueue()
     if learning_lanes_pending(lanes=[lane]):
         _lane_send(lane, coalesce=True, debounce=True)
     return processed

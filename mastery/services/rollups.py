@@ -33,6 +33,7 @@ from mastery.models import (
     AppDailyRollup,
     AppEventQuality,
     AppStudentDay,
+    RollupFill,
     StudentDailyRollup,
     TimeFact,
 )
@@ -538,6 +539,10 @@ def rollups_rebuild(*, days: Collection[dt.date] | None = None) -> int:
                 unique_fields=["api_client", "day"],
                 update_fields=[*_QUALITY_SUMS, "updated_at"],
             )
+        # The per student × app × course buckets of these app-days are stale now: dropping
+        # their markers has the next fill rewrite them from the rebuilt sources.
+        for client, day in app_days:
+            RollupFill.objects.filter(api_client_id=client, day=day).delete()
         return len(app_days)
 
 

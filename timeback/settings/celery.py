@@ -79,6 +79,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 5.0,
         "options": {"expires": 5.0},
     },
+    # Every minute (crontab "* * * * *", https://crontab.guru/#*_*_*_*_*): fill the
+    # per student × app × course × day buckets whose sources changed (processing queues a
+    # fill after each run; this resumes it after a lost message or a dead worker).
+    "mastery-student-app-days-fill": {
+        "task": "mastery.tasks.student_app_days_fill_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # Every hour (crontab "0 * * * *", https://crontab.guru/#0_*_*_*_*): delete LTI nonces,
     # launches and registration tokens nothing can use any more.
     "lti-housekeeping": {

@@ -26,6 +26,13 @@ CALIPER_PROCESSING_DEBOUNCE_S = env.float("CALIPER_PROCESSING_DEBOUNCE_S", defau
 # rows longer.
 CALIPER_PROCESSING_BATCH_SIZE = env.int("CALIPER_PROCESSING_BATCH_SIZE", default=5000)
 
+# ---- Dashboards -------------------------------------------------------------------------
+# After a processing run, the per student × app × course × day rollup (developer and staff
+# dashboards) is filled this many seconds later; runs meanwhile share the fill. 0: at once.
+DASHBOARD_FILL_DEBOUNCE_S = env.float("DASHBOARD_FILL_DEBOUNCE_S", default=5.0)
+# The student dashboard asks for new data this often (seconds).
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
+
 # ---- LTI 1.3 platform -------------------------------------------------------------------
 # Fernet key sealing the platform's private signing keys in the database (common/crypto.py).
 # Unset: derived from SECRET_KEY, and rotating SECRET_KEY then makes the stored keys
