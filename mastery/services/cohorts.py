@@ -175,7 +175,7 @@ def _bucket_rows(*, api_client_id: int, day: dt.date) -> list[StudentAppDayRollu
         event_time__lt=end,
         user__isnull=False,
     )
-    for r in events.values("user_id", "course_iri").annotate(
+    for e in events.values("user_id", "course_iri").annotate(
         events=Count("id"),
         active_seconds=Coalesce(Sum("active_seconds", filter=time_spent), 0.0),
         inactive_seconds=Coalesce(Sum("inactive_seconds", filter=time_spent), 0.0),
@@ -183,11 +183,15 @@ def _bucket_rows(*, api_client_id: int, day: dt.date) -> list[StudentAppDayRollu
         course_name_=Max("course_name"),
         subject_=Max("subject"),
     ):
-        target = row(r["user_id"], r["course_iri"])
-        for key in ("events", "active_seconds", "inactive_seconds", "waste_seconds"):
-            target[key] = r[key]
-        target["course_name"] = target["course_name"] or r["course_name_"] or ""
-        target["subject"] = target["subject"] or r["subject_"] or ""
+        target = row(e["user_id"], e["course_iri"])
+        target.update(
+            events=e["events"],
+            active_seconds=e["active_seconds"],
+            inactive_seconds=e["inactive_seconds"],
+            waste_seconds=e["waste_seconds"],
+            course_name=target["course_name"] or e["course_name_"] or "",
+            subject=target["subject"] or e["subject_"] or "",
+        )
 
     people = _students(student_ids={student_id for student_id, _ in sums})
     rows = []
