@@ -11,23 +11,34 @@ functions that every dashboard page, partial and export goes through:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from dashboards.models import DeveloperAccount
-from mastery.models import StudentDailyRollup
-from roster.models import Org, User, UserRole
+from mastery.models import MasteryFact, StudentAppDayRollup, StudentDailyRollup
+from mastery.progress import Goals, goals_of, time_saved_seconds
+from mastery.services.gradebook import course_sourced_id_of
+from roster.models import Course, Enrollment, Org, User, UserRole
 from tenancy.models import ApiClient
 from tenancy.selectors import expand_org_subtrees
 
 __all__ = [
     "STAFF_ROLES",
+    "CourseProgress",
+    "RecentDay",
+    "StudentDashboard",
     "StudentWeek",
     "Viewer",
     "apps_visible",
     "orgs_visible",
+    "grade_label",
+    "student_dashboard",
+    "student_goals",
+    "student_version",
     "student_week",
     "students_visible",
     "viewer_for",
@@ -131,6 +142,7 @@ class StudentWeek:
     any XP."""
 
     days: list[tuple[dt.date, float]]
+    spent_s: list[float]  # time spent (active + inactive + waste) per day, oldest first
     xp_today: float
     streak: int
     active_s_today: float
@@ -155,6 +167,10 @@ def student_week(*, student_id: int, today: dt.date) -> StudentWeek:
     }
     days = [(week_start + dt.timedelta(days=i), 0.0) for i in range(7)]
     days = [(day, rows[day].xp if day in rows else 0.0) for day, _ in days]
+    spent_s = [
+        (r.active_seconds + r.inactive_seconds + r.waste_seconds) if (r := rows.get(day)) else 0.0
+        for day, _ in days
+    ]
     xp_days = set(
         StudentDailyRollup.objects.filter(
             student_id=student_id,
@@ -171,6 +187,7 @@ def student_week(*, student_id: int, today: dt.date) -> StudentWeek:
     now = rows.get(today)
     return StudentWeek(
         days=days,
+        spent_s=spent_s,
         xp_today=now.xp if now else 0.0,
         streak=streak,
         active_s_today=now.active_seconds if now else 0.0,
@@ -179,4 +196,192 @@ def student_week(*, student_id: int, today: dt.date) -> StudentWeek:
         active_s_week=sum(r.active_seconds for r in rows.values()),
         inactive_s_week=sum(r.inactive_seconds for r in rows.values()),
         waste_s_week=sum(r.waste_seconds for r in rows.values()),
+    )
+
+
+def grade_label(grade: str) -> str:
+    """Timeback's grade codes as words: -1 Pre-K, 0 (or K) Kindergarten, 13 AP."""
+    text = str(grade).strip()
+    named = {"-1": "Pre-K", "PK": "Pre-K", "0": "Kindergarten", "KG": "Kindergarten"}
+    named |= {"K": "Kindergarten", "13": "AP"}
+    if text in named:
+        return named[text]
+    return f"Grade {int(text)}" if text.lstrip("0").isdigit() else (text or "—")
+
+
+def student_goals(*, student_ids: Iterable[int]) -> dict[int, tuple[Goals, list[Course]]]:
+    """Each student's daily goals (from the courses of their active student enrollments)
+    and those courses. One query."""
+    courses: dict[int, dict[int, Course]] = defaultdict(dict)
+    enrollments = (
+        Enrollment.objects.filter(user_id__in=list(student_ids), role="student", status="active")
+        .select_related("klass__course")
+        .only(
+            "user_id",
+            "klass__course__sourced_id",
+            "klass__course__title",
+            "klass__course__grades",
+            "klass__course__subjects",
+            "klass__course__metadata",
+        )
+    )
+    for enrollment in enrollments:
+        course = enrollment.klass.course
+        courses[enrollment.user_id][course.pk] = course
+    return {
+        student: (
+            goals_of(course_metadata=[c.metadata for c in by_pk.values()]),
+            list(by_pk.values()),
+        )
+        for student, by_pk in courses.items()
+    }
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Mastery in one course: units mastered of the course's total, and its level."""
+
+    course_iri: str
+    title: str
+    subject: str
+    level: str
+    mastered: int
+    attempted: int
+    total: int | None
+
+    @property
+    def percent(self) -> float | None:
+        return min(100.0, 100 * self.mastered / self.total) if self.total else None
+
+
+@dataclass(frozen=True)
+class RecentDay:
+    """One app and course on one day (the recent-activity list)."""
+
+    day: dt.date
+    app: str
+    course: str
+    completions: int
+    xp: float
+    accuracy: float | None
+    active_minutes: float
+
+
+@dataclass(frozen=True)
+class StudentDashboard:
+    student: User
+    week: StudentWeek
+    goals: Goals
+    time_saved_today_s: float
+    time_saved_week_s: float
+    subjects: list[tuple[str, list[CourseProgress]]]
+    recent: list[RecentDay]
+    version: str
+
+    @property
+    def goal_share(self) -> float | None:
+        return min(1.0, self.week.xp_today / self.goals.xp) if self.goals.xp else None
+
+
+def course_total_units(course: Course) -> int | None:
+    """The course's lessons from its Timeback metrics (``metrics.totalLessons``)."""
+    metrics = course.metadata.get("metrics") if isinstance(course.metadata, dict) else None
+    total = metrics.get("totalLessons") if isinstance(metrics, dict) else None
+    return int(total) if isinstance(total, int | float) and total > 0 else None
+
+
+def student_version(*, student_id: int) -> str:
+    """Changes whenever the student's rollups do: the newest daily rollup change and the
+    newest per-app row (rows are rewritten when their bucket is filled). Two small reads."""
+    daily = StudentDailyRollup.objects.filter(student_id=student_id).aggregate(
+        at=Max("updated_at")
+    )["at"]
+    per_app = StudentAppDayRollup.objects.filter(student_id=student_id).aggregate(top=Max("id"))[
+        "top"
+    ]
+    return f"{daily.timestamp() if daily else 0:.6f}-{per_app or 0}"
+
+
+RECENT_ROWS = 8
+
+
+def student_dashboard(*, student: User, today: dt.date) -> StudentDashboard:
+    """Everything the student page shows, from rollups and mastery facts only (no raw
+    event): eight queries."""
+    week = student_week(student_id=student.pk, today=today)
+    goals, enrolled = student_goals(student_ids=[student.pk]).get(student.pk, (Goals(), []))
+    by_sid = {c.sourced_id: c for c in enrolled}
+    facts = list(
+        MasteryFact.objects.filter(student_id=student.pk)
+        .values("course_iri")
+        .annotate(
+            title=Max("course_name"),
+            subject=Max("subject"),
+            mastered=Count("id", filter=Q(mastered=True)),
+            attempted=Count("id"),
+        )
+        .order_by("course_iri")
+    )
+    missing = {course_sourced_id_of(f["course_iri"]) for f in facts} - set(by_sid) - {""}
+    if missing:
+        by_sid |= {c.sourced_id: c for c in Course.objects.filter(sourced_id__in=missing)}
+    progress: list[CourseProgress] = []
+    seen: set[str] = set()
+    for f in facts:
+        course = by_sid.get(course_sourced_id_of(f["course_iri"]))
+        if course is not None:
+            seen.add(course.sourced_id)
+        progress.append(_course_progress(course, f))
+    for sid, course in by_sid.items():
+        if sid not in seen and course in enrolled:
+            progress.append(_course_progress(course, None))
+    subjects: dict[str, list[CourseProgress]] = defaultdict(list)
+    for item in sorted(progress, key=lambda p: (p.subject, p.title)):
+        subjects[item.subject or "Other"].append(item)
+    recent = [
+        RecentDay(
+            day=r["day"],
+            app=r["api_client__name"],
+            course=r["course_name"] or "—",
+            completions=r["completions"],
+            xp=r["xp"],
+            accuracy=r["correct"] / r["total"] if r["total"] else None,
+            active_minutes=r["active"] / 60,
+        )
+        for r in StudentAppDayRollup.objects.filter(student_id=student.pk, day__lte=today)
+        .order_by("-day", "-xp", "course_name")
+        .values("day", "api_client__name", "course_name", "completions", "xp")
+        .annotate(
+            total=Sum("total_questions"),
+            correct=Sum("correct_questions"),
+            active=Sum("active_seconds"),
+        )[:RECENT_ROWS]
+    ]
+    saved = [
+        time_saved_seconds(xp=xp, goal_xp=goals.xp, spent_seconds=spent)
+        for (_, xp), spent in zip(week.days, week.spent_s, strict=True)
+    ]
+    return StudentDashboard(
+        student=student,
+        week=week,
+        goals=goals,
+        time_saved_today_s=saved[-1],
+        time_saved_week_s=sum(saved),
+        subjects=sorted(subjects.items()),
+        recent=recent,
+        version=student_version(student_id=student.pk),
+    )
+
+
+def _course_progress(course: Course | None, fact: Mapping[str, Any] | None) -> CourseProgress:
+    grades = course.grades if course is not None and isinstance(course.grades, list) else []
+    subjects = course.subjects if course is not None and isinstance(course.subjects, list) else []
+    return CourseProgress(
+        course_iri=fact["course_iri"] if fact else "",
+        title=(course.title if course is not None else (fact or {}).get("title")) or "—",
+        subject=(fact or {}).get("subject") or (subjects[0] if subjects else ""),
+        level=grade_label(str(grades[-1])) if grades else "—",
+        mastered=(fact or {}).get("mastered", 0),
+        attempted=(fact or {}).get("attempted", 0),
+        total=course_total_units(course) if course is not None else None,
     )

@@ -7,4 +7,5 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/students/<str:sourced_id>/", views.student_page, name="student"),
 ]

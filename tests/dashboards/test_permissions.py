@@ -9,46 +9,12 @@ from django.test import Client
 
 from common.exceptions import InvalidData
 from dashboards.selectors import apps_visible, orgs_visible, students_visible, viewer_for
-from dashboards.services import developer_account_create, login_password_set
-from roster.models import Org, User, UserRole
-from tests.mastery.factories import Scene, make_scene
+from dashboards.services import login_password_set
+from roster.models import Org, User
+from tests.dashboards.conftest import PASSWORD
+from tests.mastery.factories import Scene
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-test-passphrase-1"
-
-
-@pytest.fixture
-def world(db: None) -> dict[str, object]:
-    a, b = make_scene("pa"), make_scene("pb")
-    teacher = User.objects.create(
-        sourced_id="pa-tea",
-        given_name="T",
-        family_name="A",
-        email="t@pa.example.org",
-        primary_org=a.school,
-        primary_role="teacher",
-        org_scope=a.school,
-    )
-    UserRole.objects.create(user=teacher, role_type="primary", role="teacher", org=a.school)
-    principal = User.objects.create(
-        sourced_id="pa-dist-admin",
-        given_name="D",
-        family_name="A",
-        email="d@pa.example.org",
-        primary_org=a.district,
-        primary_role="districtAdministrator",
-        org_scope=a.district,
-    )
-    logins = {
-        "student a": login_password_set(user=a.students[0], password=PASSWORD),
-        "teacher a": login_password_set(user=teacher, password=PASSWORD),
-        "district admin a": login_password_set(user=principal, password=PASSWORD),
-    }
-    developer_account_create(username="dev-a", password=PASSWORD, organisation=a.district)
-    developer_account_create(username="dev-b", password=PASSWORD, organisation=b.district)
-    get_user_model().objects.create_superuser("root", "r@example.org", PASSWORD)
-    return {"a": a, "b": b, "logins": logins}
 
 
 def _viewer(username: str):
@@ -101,10 +67,9 @@ def test_students_sign_in_and_land_on_their_dashboard(world: dict[str, object]) 
     page = client.post(
         "/accounts/login/", {"username": logins["student a"], "password": PASSWORD}, follow=True
     )
-    assert page.redirect_chain[-1][0] == "/dashboard/"
-    text = page.content.decode()
-    assert 'data-kind="student"' in text and 'data-sourced-id="pa-stu-0"' in text
-    assert "pa-stu-1" not in text
+    assert page.redirect_chain[-1][0] == "/dashboard/students/pa-stu-0/"
+    assert "Your learning" in page.content.decode()
+    assert client.get("/dashboard/students/pa-stu-1/").status_code == 404
     bad = Client().post("/accounts/login/", {"username": logins["student a"], "password": "x"})
     assert bad.status_code == 200 and "did not match" in bad.content.decode()
 
