@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from common.htmx import HtmxHttpRequest
 from dashboards.charts import time_split_chart, xp_week_chart
 from dashboards.selectors import (
     apps_visible,
@@ -63,7 +64,7 @@ def _share(part: float, *parts: float) -> float:
 
 
 @login_required
-def student_page(request: HttpRequest, sourced_id: str) -> HttpResponse:
+def student_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
     """A student's dashboard: the student themself, their staff, or an administrator. The
     page polls itself (HTMX) with the version it shows: 204 while nothing changed, the
     refreshed fragment otherwise."""
