@@ -10,7 +10,9 @@ functions that every dashboard page, partial and export goes through:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +21,12 @@ from typing import Any, Literal
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from dashboards.models import DeveloperAccount
-from mastery.models import MasteryFact, StudentAppDayRollup, StudentDailyRollup
+from mastery.models import (
+    AppEventQuality,
+    MasteryFact,
+    StudentAppDayRollup,
+    StudentDailyRollup,
+)
 from mastery.progress import Goals, goals_of, time_saved_seconds
 from mastery.services.gradebook import course_sourced_id_of
 from roster.models import Course, Enrollment, Org, User, UserRole
@@ -27,12 +34,18 @@ from tenancy.models import ApiClient
 from tenancy.selectors import expand_org_subtrees
 
 __all__ = [
+    "QUALITY_FIELDS",
     "STAFF_ROLES",
+    "AppCourse",
+    "AppDashboard",
+    "AppDay",
+    "AppFilters",
     "CourseProgress",
     "RecentDay",
     "StudentDashboard",
     "StudentWeek",
     "Viewer",
+    "app_dashboard",
     "apps_visible",
     "orgs_visible",
     "grade_label",
@@ -384,4 +397,232 @@ def _course_progress(course: Course | None, fact: Mapping[str, Any] | None) -> C
         mastered=(fact or {}).get("mastered", 0),
         attempted=(fact or {}).get("attempted", 0),
         total=course_total_units(course) if course is not None else None,
+    )
+
+
+# ---- Developer dashboard -----------------------------------------------------------------
+
+ACCURACY_BINS = [0, 50, 60, 70, 80, 90, 95, 100]  # percent; the last bin holds 100
+MASTERY_MINUTE_BINS = [0, 5, 10, 15, 20, 30, 45, 60, 90, 120]  # the last bin is open
+
+
+@dataclass(frozen=True)
+class AppFilters:
+    """The developer dashboard's filters (a closed day range; course and grade optional)."""
+
+    start: dt.date
+    end: dt.date
+    course_iri: str = ""
+    grade: str = ""
+
+
+@dataclass(frozen=True)
+class AppDay:
+    day: dt.date
+    students: int
+    events: int
+    completions: int
+    xp: float
+    active_s: float
+    inactive_s: float
+    waste_s: float
+
+
+@dataclass(frozen=True)
+class AppCourse:
+    course_iri: str
+    title: str
+    students: int
+    completions: int
+    assessed: int
+    units_mastered: int
+    students_mastering: int
+    total_units: int | None
+
+    @property
+    def completion(self) -> float | None:
+        """Units mastered per student reached, as a share of the course's units."""
+        if not self.total_units or not self.students:
+            return None
+        return min(1.0, self.units_mastered / self.students / self.total_units)
+
+
+@dataclass(frozen=True)
+class AppDashboard:
+    filters: AppFilters
+    days: list[AppDay]
+    courses: list[AppCourse]
+    students_reached: int
+    accuracy_histogram: list[tuple[str, int]]
+    mastery_minutes_histogram: list[tuple[str, int]]
+    quality: dict[str, int]
+    course_options: list[tuple[str, str]]
+    grade_options: list[str]
+
+    def total(self, name: str) -> float:
+        return sum(getattr(day, name) for day in self.days)
+
+    @property
+    def completions(self) -> int:
+        return int(self.total("completions"))
+
+    @property
+    def events(self) -> int:
+        return int(self.total("events"))
+
+    @property
+    def xp_per_active_minute(self) -> float | None:
+        minutes = self.total("active_s") / 60
+        return self.total("xp") / minutes if minutes else None
+
+    @property
+    def waste_percent(self) -> float | None:
+        spent = self.total("active_s") + self.total("inactive_s") + self.total("waste_s")
+        return 100 * self.total("waste_s") / spent if spent else None
+
+
+QUALITY_FIELDS = (
+    "events",
+    "timeback_events",
+    "completions",
+    "unattributed",
+    "xp_above_active",
+    "xp_below_80",
+    "mastery_below_90",
+    "no_time_spent",
+    "missing_fields",
+)
+
+
+def _bin_labels(edges: list[int], unit: str, open_end: bool) -> list[str]:
+    labels = [f"{lo}–{hi}{unit}" for lo, hi in itertools.pairwise(edges)]
+    if open_end:
+        labels.append(f"{edges[-1]}{unit}+")
+    return labels
+
+
+def _histogram(
+    values: Iterable[float], edges: list[int], unit: str, *, open_end: bool
+) -> list[tuple[str, int]]:
+    """Counts of ``values`` in [edges[i], edges[i+1]) (the closed last bin holds its upper
+    edge; with ``open_end`` a last bin holds everything from the last edge up)."""
+    labels = _bin_labels(edges, unit, open_end)
+    counts = [0] * len(labels)
+    for value in values:
+        index = bisect.bisect_right(edges, value) - 1
+        index = max(0, min(index, len(labels) - 1))
+        counts[index] += 1
+    return list(zip(labels, counts, strict=True))
+
+
+def app_dashboard(*, app: ApiClient, filters: AppFilters) -> AppDashboard:
+    """The developer dashboard of ``app`` from ``StudentAppDayRollup`` (days, students,
+    courses, filter options) and ``AppEventQuality``: seven queries."""
+    ranged = StudentAppDayRollup.objects.filter(
+        api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
+    )
+    rows = ranged
+    if filters.course_iri:
+        rows = rows.filter(course_iri=filters.course_iri)
+    if filters.grade:
+        rows = rows.filter(grade=filters.grade)
+    days = [
+        AppDay(
+            day=r["day"],
+            students=r["students"],
+            events=r["events_"] or 0,
+            completions=r["completions_"] or 0,
+            xp=r["xp_"] or 0.0,
+            active_s=r["active"] or 0.0,
+            inactive_s=r["inactive"] or 0.0,
+            waste_s=r["waste"] or 0.0,
+        )
+        for r in rows.values("day")
+        .annotate(
+            students=Count("student_id", distinct=True),
+            events_=Sum("events"),
+            completions_=Sum("completions"),
+            xp_=Sum("xp"),
+            active=Sum("active_seconds"),
+            inactive=Sum("inactive_seconds"),
+            waste=Sum("waste_seconds"),
+        )
+        .order_by("day")
+    ]
+    per_student = list(
+        rows.values("student_id")
+        .annotate(
+            total=Sum("total_questions"),
+            correct=Sum("correct_questions"),
+            units=Sum("units_mastered"),
+            minutes=Sum("mastery_minutes"),
+        )
+        .order_by()
+    )
+    accuracy = _histogram(
+        (100 * r["correct"] / r["total"] for r in per_student if r["total"]),
+        ACCURACY_BINS,
+        "%",
+        open_end=False,
+    )
+    mastery_minutes = _histogram(
+        (r["minutes"] / r["units"] for r in per_student if r["units"]),
+        MASTERY_MINUTE_BINS,
+        " min",
+        open_end=True,
+    )
+    course_rows = list(
+        rows.values("course_iri")
+        .annotate(
+            title=Max("course_name"),
+            students=Count("student_id", distinct=True),
+            completions_=Sum("completions"),
+            assessed_=Sum("assessed"),
+            units=Sum("units_mastered"),
+            mastering=Count("student_id", distinct=True, filter=Q(units_mastered__gt=0)),
+        )
+        .order_by("course_iri")
+    )
+    known = {
+        c.sourced_id: c
+        for c in Course.objects.filter(
+            sourced_id__in=[course_sourced_id_of(r["course_iri"]) for r in course_rows]
+        ).only("sourced_id", "title", "metadata")
+    }
+    courses = []
+    for r in course_rows:
+        course = known.get(course_sourced_id_of(r["course_iri"]))
+        courses.append(
+            AppCourse(
+                course_iri=r["course_iri"],
+                title=r["title"] or (course.title if course else "") or "(no course)",
+                students=r["students"],
+                completions=r["completions_"] or 0,
+                assessed=r["assessed_"] or 0,
+                units_mastered=r["units"] or 0,
+                students_mastering=r["mastering"],
+                total_units=course_total_units(course) if course else None,
+            )
+        )
+    quality = AppEventQuality.objects.filter(
+        api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
+    ).aggregate(**{name: Sum(name) for name in QUALITY_FIELDS})
+    course_options = [
+        (r["course_iri"], r["title"] or r["course_iri"] or "(no course)")
+        for r in ranged.values("course_iri").annotate(title=Max("course_name")).order_by("title")
+    ]
+    grade_options = sorted(
+        {g for g in ranged.values_list("grade", flat=True).distinct().order_by() if g},
+        key=lambda g: (len(g), g),
+    )
+    return AppDashboard(
+        filters=filters,
+        days=days,
+        courses=courses,
+        students_reached=len(per_student),
+        accuracy_histogram=accuracy,
+        mastery_minutes_histogram=mastery_minutes,
+        quality={name: quality[name] or 0 for name in QUALITY_FIELDS},
+        course_options=course_options,
+        grade_options=grade_options,
     )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/students/<str:sourced_id>/", views.student_page, name="student"),
+    path("dashboard/apps/<int:app_id>/", views.app_page, name="app"),
 ]

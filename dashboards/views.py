@@ -3,6 +3,7 @@ serves its HTMX fragment (``request.htmx``), and its CSV downloads (``?download=
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.conf import settings
@@ -10,10 +11,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 
 from common.htmx import HtmxHttpRequest
-from dashboards.charts import time_split_chart, xp_week_chart
+from dashboards.charts import (
+    daily_activity_chart,
+    histogram_chart,
+    time_split_chart,
+    xp_week_chart,
+)
+from dashboards.forms import AppFilterForm
 from dashboards.selectors import (
+    QUALITY_FIELDS,
+    AppDashboard,
+    AppFilters,
+    app_dashboard,
     apps_visible,
     orgs_visible,
     student_dashboard,
@@ -22,7 +34,7 @@ from dashboards.selectors import (
     viewer_for,
 )
 
-__all__ = ["dashboard", "home", "student_page"]
+__all__ = ["app_page", "dashboard", "home", "student_page"]
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -103,4 +115,121 @@ def student_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
     template = (
         "dashboards/partials/_student_body.html" if request.htmx else "dashboards/student.html"
     )
+    return render(request, template, context)
+
+
+def _csv(name: str, rows: list[list[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerows(rows)
+    return response
+
+
+def app_tables(data: AppDashboard) -> dict[str, list[list[Any]]]:
+    """Every table of the developer page, header row first (the page and the CSVs)."""
+    return {
+        "days": [
+            [
+                "day",
+                "students",
+                "events",
+                "completions",
+                "xp",
+                "active_min",
+                "inactive_min",
+                "waste_min",
+            ],
+            *(
+                [
+                    d.day.isoformat(),
+                    d.students,
+                    d.events,
+                    d.completions,
+                    round(d.xp, 2),
+                    round(d.active_s / 60, 1),
+                    round(d.inactive_s / 60, 1),
+                    round(d.waste_s / 60, 1),
+                ]
+                for d in data.days
+            ),
+        ],
+        "courses": [
+            [
+                "course",
+                "course_iri",
+                "students",
+                "completions",
+                "assessed",
+                "units_mastered",
+                "students_mastering",
+                "course_units",
+                "completion_pct",
+            ],
+            *(
+                [
+                    c.title,
+                    c.course_iri,
+                    c.students,
+                    c.completions,
+                    c.assessed,
+                    c.units_mastered,
+                    c.students_mastering,
+                    c.total_units if c.total_units is not None else "",
+                    round(100 * c.completion, 1) if c.completion is not None else "",
+                ]
+                for c in data.courses
+            ),
+        ],
+        "accuracy": [["accuracy", "students"], *([k, v] for k, v in data.accuracy_histogram)],
+        "mastery_minutes": [
+            ["minutes_per_unit_mastered", "students"],
+            *([k, v] for k, v in data.mastery_minutes_histogram),
+        ],
+        "quality": [["finding", "events"], *([k, data.quality[k]] for k in QUALITY_FIELDS)],
+    }
+
+
+@login_required
+def app_page(request: HtmxHttpRequest, app_id: int) -> HttpResponse:
+    """A developer's dashboard of one app: filters in the querystring (HTMX swaps the
+    results and pushes the URL); ``?download=<table>`` returns that table as CSV."""
+    viewer = viewer_for(login=request.user)
+    app = get_object_or_404(apps_visible(viewer=viewer), pk=app_id)
+    form = AppFilterForm(request.GET, today=timezone.now().date())
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
+        return HttpResponse(f"Invalid filter. {errors}", status=400, content_type="text/plain")
+    f = form.cleaned_data
+    data = app_dashboard(
+        app=app,
+        filters=AppFilters(
+            start=f["start"], end=f["end"], course_iri=f["course"], grade=f["grade"]
+        ),
+    )
+    tables = app_tables(data)
+    if f["download"]:
+        name = f"{slugify(app.name) or 'app'}-{f['download']}-{f['start']}-{f['end']}"
+        return _csv(name, tables[f["download"]])
+    query = request.GET.copy()
+    query.pop("download", None)
+    context = {
+        "viewer": viewer,
+        "app": app,
+        "data": data,
+        "tables": tables,
+        "query": query.urlencode(),
+        "activity_chart": daily_activity_chart(
+            days=[(d.day, d.events, d.students) for d in data.days]
+        ),
+        "accuracy_chart": histogram_chart(
+            title="Accuracy per student", bins=data.accuracy_histogram, x_title="Accuracy"
+        ),
+        "mastery_chart": histogram_chart(
+            title="Time to mastery per student",
+            bins=data.mastery_minutes_histogram,
+            x_title="Active minutes per unit mastered",
+        ),
+    }
+    template = "dashboards/partials/_app_results.html" if request.htmx else "dashboards/app.html"
     return render(request, template, context)
