@@ -27,7 +27,17 @@ from mastery.models import (
     StudentAppDayRollup,
     StudentDailyRollup,
 )
-from mastery.progress import Goals, goals_of, time_saved_seconds
+from mastery.progress import (
+    DEFAULT_ACTIVE_MINUTES_GOAL,
+    DiagnosisRow,
+    Finding,
+    Goals,
+    Totals,
+    findings_of,
+    goals_of,
+    school_days,
+    time_saved_seconds,
+)
 from mastery.services.gradebook import course_sourced_id_of
 from roster.models import Course, Enrollment, Org, User, UserRole
 from tenancy.models import ApiClient
@@ -40,6 +50,10 @@ __all__ = [
     "AppDashboard",
     "AppDay",
     "AppFilters",
+    "AppStatus",
+    "ClassStatus",
+    "OrgOverview",
+    "StudentStatus",
     "CourseProgress",
     "RecentDay",
     "StudentDashboard",
@@ -47,7 +61,9 @@ __all__ = [
     "Viewer",
     "app_dashboard",
     "apps_visible",
+    "org_overview",
     "orgs_visible",
+    "students_status",
     "grade_label",
     "student_dashboard",
     "student_goals",
@@ -222,32 +238,41 @@ def grade_label(grade: str) -> str:
     return f"Grade {int(text)}" if text.lstrip("0").isdigit() else (text or "—")
 
 
-def student_goals(*, student_ids: Iterable[int]) -> dict[int, tuple[Goals, list[Course]]]:
+def student_goals(
+    *, students: QuerySet[User] | Iterable[int]
+) -> dict[int, tuple[Goals, list[Course]]]:
     """Each student's daily goals (from the courses of their active student enrollments)
-    and those courses. One query."""
-    courses: dict[int, dict[int, Course]] = defaultdict(dict)
-    enrollments = (
-        Enrollment.objects.filter(user_id__in=list(student_ids), role="student", status="active")
-        .select_related("klass__course")
-        .only(
-            "user_id",
-            "klass__course__sourced_id",
-            "klass__course__title",
-            "klass__course__grades",
-            "klass__course__subjects",
-            "klass__course__metadata",
-        )
+    and those courses. Two queries, whatever the number of students (the courses are read
+    once; students sharing a set of courses share its goals)."""
+    who = (
+        Q(user__in=students.values("pk"))
+        if isinstance(students, QuerySet)
+        else Q(user_id__in=list(students))
     )
-    for enrollment in enrollments:
-        course = enrollment.klass.course
-        courses[enrollment.user_id][course.pk] = course
-    return {
-        student: (
-            goals_of(course_metadata=[c.metadata for c in by_pk.values()]),
-            list(by_pk.values()),
+    pairs = (
+        Enrollment.objects.filter(who, role="student", status="active")
+        .values_list("user_id", "klass__course_id")
+        .distinct()
+        .order_by()
+    )
+    by_student: dict[int, set[int]] = defaultdict(set)
+    for user_id, course_id in pairs:
+        by_student[user_id].add(course_id)
+    wanted = set().union(*by_student.values()) if by_student else set()
+    courses = {
+        c.pk: c
+        for c in Course.objects.filter(pk__in=wanted).only(
+            "sourced_id", "title", "grades", "subjects", "metadata"
         )
-        for student, by_pk in courses.items()
     }
+    memo: dict[frozenset[int], Goals] = {}
+    out: dict[int, tuple[Goals, list[Course]]] = {}
+    for student, course_ids in by_student.items():
+        key = frozenset(course_ids)
+        if key not in memo:
+            memo[key] = goals_of(course_metadata=[courses[c].metadata for c in key if c in courses])
+        out[student] = (memo[key], [courses[c] for c in sorted(course_ids) if c in courses])
+    return out
 
 
 @dataclass(frozen=True)
@@ -322,7 +347,7 @@ def student_dashboard(*, student: User, today: dt.date) -> StudentDashboard:
     """Everything the student page shows, from rollups and mastery facts only (no raw
     event): eight queries."""
     week = student_week(student_id=student.pk, today=today)
-    goals, enrolled = student_goals(student_ids=[student.pk]).get(student.pk, (Goals(), []))
+    goals, enrolled = student_goals(students=[student.pk]).get(student.pk, (Goals(), []))
     by_sid = {c.sourced_id: c for c in enrolled}
     facts = list(
         MasteryFact.objects.filter(student_id=student.pk)
@@ -625,4 +650,213 @@ def app_dashboard(*, app: ApiClient, filters: AppFilters) -> AppDashboard:
         quality={name: quality[name] or 0 for name in QUALITY_FIELDS},
         course_options=course_options,
         grade_options=grade_options,
+    )
+
+
+# ---- Staff view ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppStatus:
+    """One student in one app over the window, with what the figures suggest."""
+
+    app: str
+    totals: Totals
+    findings: list[DiagnosisRow]
+
+
+@dataclass(frozen=True)
+class StudentStatus:
+    """One student over the window: figures, flags, and the diagnosis overall and per app."""
+
+    pk: int
+    sourced_id: str
+    name: str
+    grade: str
+    goals: Goals
+    totals: Totals
+    below_goal: bool
+    findings: list[DiagnosisRow]
+    apps: list[AppStatus]
+
+    @property
+    def high_waste(self) -> bool:
+        return any(f.finding == Finding.HIGH_WASTE for f in self.findings)
+
+    @property
+    def off_band(self) -> bool:
+        return self.totals.off_band
+
+    @property
+    def flagged(self) -> bool:
+        return self.below_goal or self.high_waste or self.off_band or bool(self.findings)
+
+    @property
+    def diagnoses(self) -> list[str]:
+        seen = {f.diagnosis.value for f in self.findings}
+        for app in self.apps:
+            seen |= {f.diagnosis.value for f in app.findings}
+        return sorted(seen)
+
+
+@dataclass(frozen=True)
+class ClassStatus:
+    sourced_id: str
+    title: str
+    students: int
+    below_goal: int
+    high_waste: int
+    off_band: int
+
+
+@dataclass(frozen=True)
+class OrgOverview:
+    org: Org
+    start: dt.date
+    end: dt.date
+    school_days: int
+    students: list[StudentStatus]
+    classes: list[ClassStatus]
+
+    def count(self, flag: str) -> int:
+        return sum(1 for s in self.students if getattr(s, flag))
+
+    @property
+    def below_goal(self) -> int:
+        return self.count("below_goal")
+
+    @property
+    def high_waste(self) -> int:
+        return self.count("high_waste")
+
+    @property
+    def off_band(self) -> int:
+        return self.count("off_band")
+
+
+_TOTAL_SUMS = {
+    "xp": Sum("xp"),
+    "completions": Sum("activities_completed"),
+    "total_questions": Sum("total_questions"),
+    "correct_questions": Sum("correct_questions"),
+    "mastered_units": Sum("mastered_units"),
+    "active_seconds": Sum("active_seconds"),
+    "inactive_seconds": Sum("inactive_seconds"),
+    "waste_seconds": Sum("waste_seconds"),
+}
+_APP_SUMS = _TOTAL_SUMS | {
+    "completions": Sum("completions"),
+    "mastered_units": Sum("units_mastered"),
+}
+
+
+def _totals(row: Mapping[str, Any]) -> Totals:
+    return Totals(**{name: row[name] or 0 for name in _TOTAL_SUMS})
+
+
+def students_status(
+    *, students: QuerySet[User], start: dt.date, end: dt.date
+) -> list[StudentStatus]:
+    """The window's figures, flags and diagnosis of each of ``students``, from the daily
+    and per-app rollups: five queries whatever their number."""
+    people = list(students.values_list("pk", "sourced_id", "given_name", "family_name", "grades"))
+    days = school_days(start=start, end=end)
+    daily = {
+        r["student_id"]: _totals(r)
+        for r in StudentDailyRollup.objects.filter(
+            student_id__in=students.values("pk"), day__gte=start, day__lte=end
+        )
+        .values("student_id")
+        .annotate(**_TOTAL_SUMS)
+        .order_by()
+    }
+    per_app: dict[int, list[AppStatus]] = defaultdict(list)
+    goals = student_goals(students=students)
+    for r in (
+        StudentAppDayRollup.objects.filter(
+            student_id__in=students.values("pk"), day__gte=start, day__lte=end
+        )
+        .values("student_id", "api_client__name")
+        .annotate(**_APP_SUMS)
+        .order_by("student_id", "api_client__name")
+    ):
+        totals = _totals(r)
+        per_app[r["student_id"]].append(
+            AppStatus(
+                app=r["api_client__name"],
+                totals=totals,
+                findings=findings_of(totals=totals, days=days, active_minutes_goal=None),
+            )
+        )
+    out = []
+    for pk, sourced_id, given, family, grades in people:
+        totals = daily.get(pk, Totals())
+        goal, _ = goals.get(pk, (Goals(), []))
+        out.append(
+            StudentStatus(
+                pk=pk,
+                sourced_id=sourced_id,
+                name=f"{given} {family}".strip(),
+                grade=str(grades[0]) if isinstance(grades, list) and grades else "",
+                goals=goal,
+                totals=totals,
+                below_goal=totals.below_goal(goal_xp=goal.xp, days=days),
+                findings=findings_of(
+                    totals=totals,
+                    days=days,
+                    active_minutes_goal=goal.active_minutes or DEFAULT_ACTIVE_MINUTES_GOAL,
+                ),
+                apps=per_app.get(pk, []),
+            )
+        )
+    return out
+
+
+def org_overview(
+    *, viewer: Viewer, org: Org, start: dt.date, end: dt.date, class_sourced_id: str = ""
+) -> OrgOverview:
+    """A school's (or district's) students over the window, flagged and diagnosed, and its
+    classes with their flagged counts; restricted to ``class_sourced_id`` when given. Only
+    students ``viewer`` may see."""
+    subtree = expand_org_subtrees(root_ids={org.pk})
+    students = students_visible(viewer=viewer).filter(primary_org_id__in=subtree)
+    members = Enrollment.objects.filter(
+        role="student", status="active", klass__school_id__in=subtree, user__in=students
+    )
+    if class_sourced_id:
+        students = students.filter(
+            pk__in=members.filter(klass__sourced_id=class_sourced_id).values("user_id")
+        )
+    statuses = students_status(
+        students=students.order_by("family_name", "given_name", "sourced_id"), start=start, end=end
+    )
+    by_pk = {s.pk: s for s in statuses}
+    classes: dict[str, dict[str, Any]] = {}
+    for sourced_id, title, user_id in members.values_list(
+        "klass__sourced_id", "klass__title", "user_id"
+    ).order_by("klass__title", "klass__sourced_id"):
+        entry = classes.setdefault(sourced_id, {"title": title, "students": set()})
+        entry["students"].add(user_id)
+    class_rows = []
+    for sourced_id, entry in classes.items():
+        members_status = [by_pk[u] for u in entry["students"] if u in by_pk]
+        if class_sourced_id and sourced_id != class_sourced_id:
+            continue
+        class_rows.append(
+            ClassStatus(
+                sourced_id=sourced_id,
+                title=entry["title"],
+                students=len(entry["students"]),
+                below_goal=sum(1 for s in members_status if s.below_goal),
+                high_waste=sum(1 for s in members_status if s.high_waste),
+                off_band=sum(1 for s in members_status if s.off_band),
+            )
+        )
+    return OrgOverview(
+        org=org,
+        start=start,
+        end=end,
+        school_days=school_days(start=start, end=end),
+        students=statuses,
+        classes=class_rows,
     )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/students/<str:sourced_id>/", views.student_page, name="student"),
     path("dashboard/apps/<int:app_id>/", views.app_page, name="app"),
+    path("dashboard/orgs/<str:sourced_id>/", views.org_page, name="org"),
 ]

@@ -4,12 +4,14 @@ serves its HTMX fragment (``request.htmx``), and its CSV downloads (``?download=
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,21 +22,25 @@ from dashboards.charts import (
     time_split_chart,
     xp_week_chart,
 )
-from dashboards.forms import AppFilterForm
+from dashboards.forms import AppFilterForm, WindowForm
 from dashboards.selectors import (
     QUALITY_FIELDS,
     AppDashboard,
     AppFilters,
     app_dashboard,
     apps_visible,
+    org_overview,
     orgs_visible,
     student_dashboard,
     student_version,
+    students_status,
     students_visible,
     viewer_for,
 )
 
-__all__ = ["app_page", "dashboard", "home", "student_page"]
+__all__ = ["app_page", "dashboard", "home", "org_page", "student_page"]
+
+STAFF_WINDOW_DAYS = 7
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -110,8 +116,16 @@ def student_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
         "waste_week": _share(week.waste_s_week, week.active_s_week, week.inactive_s_week),
         "time_saved_today": duration(data.time_saved_today_s),
         "time_saved_week": duration(data.time_saved_week_s),
-        "back_url": "",
     }
+    if viewer.kind in ("staff", "admin"):
+        today = timezone.now().date()
+        start = today - dt.timedelta(days=STAFF_WINDOW_DAYS - 1)
+        (context["diagnosis"],) = students_status(
+            students=students_visible(viewer=viewer).filter(pk=student.pk), start=start, end=today
+        )
+        school = student.primary_org
+        if school is not None and orgs_visible(viewer=viewer).filter(pk=school.pk).exists():
+            context["back_url"] = reverse("dashboards:org", args=[school.sourced_id])
     template = (
         "dashboards/partials/_student_body.html" if request.htmx else "dashboards/student.html"
     )
@@ -198,8 +212,7 @@ def app_page(request: HtmxHttpRequest, app_id: int) -> HttpResponse:
     app = get_object_or_404(apps_visible(viewer=viewer), pk=app_id)
     form = AppFilterForm(request.GET, today=timezone.now().date())
     if not form.is_valid():
-        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
-        return HttpResponse(f"Invalid filter. {errors}", status=400, content_type="text/plain")
+        return _bad_request(form)
     f = form.cleaned_data
     data = app_dashboard(
         app=app,
@@ -232,4 +245,40 @@ def app_page(request: HtmxHttpRequest, app_id: int) -> HttpResponse:
         ),
     }
     template = "dashboards/partials/_app_results.html" if request.htmx else "dashboards/app.html"
+    return render(request, template, context)
+
+
+def _bad_request(form: Any) -> HttpResponse:
+    errors = "; ".join(
+        f"{field}: {' '.join(map(str, msgs))}" for field, msgs in form.errors.items()
+    )
+    return HttpResponse(f"Invalid filter. {errors}", status=400, content_type="text/plain")
+
+
+@login_required
+def org_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
+    """Staff view of a school (or district): its classes and students over the last
+    ``?days=`` days (default 7), flagged and diagnosed; ``?klass=`` narrows to one class."""
+    viewer = viewer_for(login=request.user)
+    org = get_object_or_404(orgs_visible(viewer=viewer), sourced_id=sourced_id)
+    form = WindowForm(request.GET)
+    if not form.is_valid():
+        return _bad_request(form)
+    days = form.cleaned_data["days"] or STAFF_WINDOW_DAYS
+    today = timezone.now().date()
+    overview = org_overview(
+        viewer=viewer,
+        org=org,
+        start=today - dt.timedelta(days=days - 1),
+        end=today,
+        class_sourced_id=form.cleaned_data["klass"],
+    )
+    context = {
+        "viewer": viewer,
+        "overview": overview,
+        "days": days,
+        "klass": form.cleaned_data["klass"],
+        "flagged_first": sorted(overview.students, key=lambda s: not s.flagged),
+    }
+    template = "dashboards/partials/_org_results.html" if request.htmx else "dashboards/org.html"
     return render(request, template, context)

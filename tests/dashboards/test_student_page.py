@@ -99,7 +99,7 @@ def test_the_figures(world: dict[str, object], django_assert_num_queries) -> Non
     today = timezone.now().date()
     _enrol(scene)
     _activity(scene, today)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         data = student_dashboard(student=scene.student, today=today)
     assert data.goals.xp == 40 and data.goal_share == 1.0
     assert data.week.xp_today == 45 and data.week.streak == 2
@@ -121,8 +121,8 @@ def test_the_page_and_its_refresh(world: dict[str, object], django_assert_num_qu
     client = Client()
     client.post("/accounts/login/", {"username": logins["student a"], "password": PASSWORD})
     url = f"/dashboard/students/{scene.student.sourced_id}/"
-    # Session and login, the viewer (login, roles, org subtree), the student, 7 for the data.
-    with django_assert_num_queries(13):
+    # Session and login, the viewer (login, roles, org subtree), the student, 8 for the data.
+    with django_assert_num_queries(14):
         page = client.get(url)
     text = page.content.decode()
     assert page.status_code == 200
