@@ -383,16 +383,22 @@ def student_dashboard(*, student: User, today: dt.date) -> StudentDashboard:
             course=r["course_name"] or "—",
             completions=r["completions"],
             xp=r["xp"],
-            accuracy=r["correct"] / r["total"] if r["total"] else None,
-            active_minutes=r["active"] / 60,
+            accuracy=r["correct_questions"] / r["total_questions"]
+            if r["total_questions"]
+            else None,
+            active_minutes=r["active_seconds"] / 60,
         )
         for r in StudentAppDayRollup.objects.filter(student_id=student.pk, day__lte=today)
         .order_by("-day", "-xp", "course_name")
-        .values("day", "api_client__name", "course_name", "completions", "xp")
-        .annotate(
-            total=Sum("total_questions"),
-            correct=Sum("correct_questions"),
-            active=Sum("active_seconds"),
+        .values(
+            "day",
+            "api_client__name",
+            "course_name",
+            "completions",
+            "xp",
+            "total_questions",
+            "correct_questions",
+            "active_seconds",
         )[:RECENT_ROWS]
     ]
     saved = [
