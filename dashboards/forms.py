@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-__all__ = ["AppFilterForm", "WindowForm"]
+__all__ = ["AppFilterForm", "PasswordForm", "WindowForm"]
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
@@ -54,3 +54,20 @@ class WindowForm(forms.Form):
 
     days = forms.IntegerField(required=False, min_value=1, max_value=90)
     klass = forms.CharField(required=False, max_length=255)
+
+
+class PasswordForm(forms.Form):
+    """A student's new sign-in password, typed twice."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), max_length=128
+    )
+    confirm = forms.CharField(
+        label="Again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("confirm"):
+            self.add_error("confirm", "the two passwords differ")
+        return data

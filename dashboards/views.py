@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
+from common.exceptions import InvalidData
 from common.htmx import HtmxHttpRequest
 from dashboards.charts import (
     daily_activity_chart,
@@ -22,7 +24,7 @@ from dashboards.charts import (
     time_split_chart,
     xp_week_chart,
 )
-from dashboards.forms import AppFilterForm, WindowForm
+from dashboards.forms import AppFilterForm, PasswordForm, WindowForm
 from dashboards.selectors import (
     QUALITY_FIELDS,
     AppDashboard,
@@ -37,8 +39,9 @@ from dashboards.selectors import (
     students_visible,
     viewer_for,
 )
+from dashboards.services import login_password_set
 
-__all__ = ["app_page", "dashboard", "home", "org_page", "student_page"]
+__all__ = ["app_page", "dashboard", "home", "org_page", "student_page", "student_password"]
 
 STAFF_WINDOW_DAYS = 7
 
@@ -118,6 +121,7 @@ def student_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
         "time_saved_week": duration(data.time_saved_week_s),
     }
     if viewer.kind in ("staff", "admin"):
+        context["password_form"] = PasswordForm()
         today = timezone.now().date()
         start = today - dt.timedelta(days=STAFF_WINDOW_DAYS - 1)
         (context["diagnosis"],) = students_status(
@@ -282,3 +286,27 @@ def org_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
     }
     template = "dashboards/partials/_org_results.html" if request.htmx else "dashboards/org.html"
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def student_password(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
+    """Staff set the password a student signs in with (their OneRoster username, else their
+    sourcedId). Only staff who see the student, and administrators."""
+    viewer = viewer_for(login=request.user)
+    if viewer.kind not in ("staff", "admin"):
+        return HttpResponse("Only staff set students' passwords.", status=403)
+    student = get_object_or_404(students_visible(viewer=viewer), sourced_id=sourced_id)
+    form = PasswordForm(request.POST)
+    context: dict[str, Any] = {"student": student, "form": form}
+    status = 200
+    if form.is_valid():
+        try:
+            context["username"] = login_password_set(
+                user=student, password=form.cleaned_data["password"]
+            )
+        except InvalidData as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    if form.errors:
+        status = 400
+    return render(request, "dashboards/partials/_password_form.html", context, status=status)

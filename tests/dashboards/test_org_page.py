@@ -144,3 +144,28 @@ def test_students_of_other_schools_are_not_counted(world: dict[str, object], sch
     text = _login(logins["teacher a"]).get("/dashboard/orgs/pa-school/").content.decode()
     # The moved student's org scope is still b's: the teacher's grant does not cover it.
     assert 'id="students-count">2<' in text
+
+
+def test_staff_set_a_students_password(world: dict[str, object], school: Scene) -> None:
+    logins: dict[str, str] = world["logins"]  # type: ignore[assignment]
+    teacher = _login(logins["teacher a"])
+    url = "/dashboard/students/pa-stu-1/password/"
+    assert 'id="student-password"' in teacher.get("/dashboard/students/pa-stu-1/").content.decode()
+    short = teacher.post(url, {"password": "abc", "confirm": "abc"})
+    assert short.status_code == 400 and "password:" in short.content.decode()
+    differ = teacher.post(url, {"password": PASSWORD, "confirm": PASSWORD + "x"})
+    assert (
+        differ.status_code == 400 and "confirm: the two passwords differ" in differ.content.decode()
+    )
+    assert not User.objects.get(sourced_id="pa-stu-1").login_id
+    done = teacher.post(url, {"password": PASSWORD, "confirm": PASSWORD}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and "signs in as <code>pa-stu-1</code>" in done.content.decode()
+    assert _login("pa-stu-1").get("/dashboard/")["Location"] == "/dashboard/students/pa-stu-1/"
+    # Nobody else may: the student themself, other schools' staff, developers.
+    assert _login(logins["student a"]).post(url, {"password": PASSWORD}).status_code == 403
+    assert _login("dev-a").post(url, {"password": PASSWORD}).status_code == 403
+    other = "/dashboard/students/pb-stu-0/password/"
+    assert teacher.post(other, {"password": PASSWORD, "confirm": PASSWORD}).status_code == 404
+    assert teacher.get(url).status_code == 405
+    student_view = _login(logins["student a"]).get("/dashboard/students/pa-stu-0/")
+    assert 'id="student-password"' not in student_view.content.decode()
