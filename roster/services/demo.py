@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
 from roster.models import (
@@ -49,6 +50,9 @@ __all__ = [
     "DEMO_SENSOR",
     "DemoCredentials",
     "DemoSummary",
+    "course_goals",
+    "course_lessons",
+    "course_metrics",
     "demo_credentials_ensure",
     "demo_district_seed",
 ]
@@ -114,6 +118,22 @@ FAMILY_NAMES = (
     "Clark", "Ramirez", "Lewis", "Robinson", "Nguyen", "Patel", "Kim", "Okafor", "Cohen",
 )  # fmt: skip
 UNIT_TITLES = ("Foundations", "Building Skills", "Putting It Together")
+# Each unit: these lessons (one resource each, in order), then the unit test placed on the unit.
+LESSON_KINDS = ("video", "qti")
+# Base XP of a resource (Timeback's ``resource.metadata.xp``): 1 XP = 1 focused minute.
+RESOURCE_XP = {"video": 5, "qti": 10, "test": 50}
+
+# Timeback's course goals (``metadata.goals``) per subject code. A student's day is the sum
+# over their courses: 90 XP, about 90 minutes of focused learning, the core subjects first.
+# (dailyXp, dailyLessons, dailyActiveMinutes, dailyMasteredUnits); dailyAccuracy is 80 for all.
+SUBJECT_GOALS: dict[str, tuple[int, int, int, int]] = {
+    "math": (25, 2, 25, 1),
+    "reading": (25, 2, 25, 1),
+    "language": (15, 1, 15, 1),
+    "science": (15, 1, 15, 1),
+    "social": (10, 1, 10, 1),
+}
+DAILY_ACCURACY_GOAL = 80
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -125,10 +145,65 @@ class DemoSummary:
     district: str = DEMO_DISTRICT_ID
     totals: dict[str, int] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
 
     @property
     def created_total(self) -> int:
         return sum(self.created.values())
+
+    @property
+    def updated_total(self) -> int:
+        return sum(self.updated.values())
+
+
+@dataclass(frozen=True)
+class DemoLesson:
+    """One lesson of a demo course (a component resource), in course order: ``topic`` is the
+    lesson's place in its unit, None for the unit test (placed on the unit itself)."""
+
+    unit: int
+    topic: int | None
+    kind: str  # video | qti | test
+
+    @property
+    def xp(self) -> int:
+        return RESOURCE_XP[self.kind]
+
+    @property
+    def title(self) -> str:
+        return f"Lesson {self.unit}.{self.topic}" if self.topic else f"Unit {self.unit} test"
+
+
+def course_lessons() -> list[DemoLesson]:
+    """The lessons every demo course has, in course order (units, then lessons, the unit
+    test last): the structure the seed writes and the demo activity works through."""
+    lessons: list[DemoLesson] = []
+    for u in range(1, len(UNIT_TITLES) + 1):
+        lessons += [DemoLesson(u, t, kind) for t, kind in enumerate(LESSON_KINDS, start=1)]
+        lessons.append(DemoLesson(u, None, "test"))
+    return lessons
+
+
+def course_goals(*, subject_code: str) -> dict[str, int]:
+    """Timeback's daily goals of a demo course of ``subject_code``."""
+    xp, lessons, minutes, mastered = SUBJECT_GOALS[subject_code]
+    return {
+        "dailyXp": xp,
+        "dailyLessons": lessons,
+        "dailyActiveMinutes": minutes,
+        "dailyAccuracy": DAILY_ACCURACY_GOAL,
+        "dailyMasteredUnits": mastered,
+    }
+
+
+def course_metrics() -> dict[str, int]:
+    """Timeback's course metrics of a demo course: the XP and lessons its structure holds."""
+    lessons = course_lessons()
+    return {
+        "totalXp": sum(lesson.xp for lesson in lessons),
+        "totalLessons": len(lessons),
+        "totalGrades": 1,
+    }
 
 
 @dataclass(frozen=True)
@@ -179,6 +254,32 @@ class _Writer:
             self.summary.created.get(name, 0) + through._default_manager.count() - before
         )
         self.summary.totals[name] = self.summary.totals.get(name, 0) + len(rows)
+
+
+def _course_metadata_complete(rows: Sequence[Course], summary: DemoSummary) -> None:
+    """Give demo courses seeded before the course goals and metrics existed the ``goals`` and
+    ``metrics`` of ``rows`` (their planned versions). Keys a course has are kept as they are,
+    so a second run, or a course edited since, changes nothing."""
+    planned = {row.sourced_id: row.metadata for row in rows}
+    stale = []
+    now = timezone.now()
+    for course in Course.objects.filter(sourced_id__in=list(planned)).only(
+        "pk", "sourced_id", "metadata"
+    ):
+        current = course.metadata if isinstance(course.metadata, dict) else {}
+        missing = {
+            key: planned[course.sourced_id][key]
+            for key in ("goals", "metrics")
+            if key not in current
+        }
+        if missing:
+            course.metadata = {**current, **missing}
+            # A bulk writer stamps dateLastModified itself, so delta syncs see the change.
+            course.date_last_modified = now
+            stale.append(course)
+    Course.objects.bulk_update(stale, ["metadata", "date_last_modified"], batch_size=500)
+    if stale:
+        summary.updated["Course"] = summary.updated.get("Course", 0) + len(stale)
 
 
 def _d(year: int, month: int, day: int) -> dt.date:
@@ -317,10 +418,16 @@ def demo_district_seed(*, seed: int = 2026) -> DemoSummary:
                     subject_codes=[sced],
                     org=district,
                     org_scope=district,
-                    metadata={"publishStatus": "published", "primaryApp": "timeback-demo"},
+                    metadata={
+                        "publishStatus": "published",
+                        "primaryApp": "timeback-demo",
+                        "goals": course_goals(subject_code=code),
+                        "metrics": course_metrics(),
+                    },
                 )
             )
     course_map = w.ensure(Course, course_rows)
+    _course_metadata_complete(course_rows, summary)
 
     resource_rows: list[Resource] = []
     unit_rows: list[CourseComponent] = []
@@ -344,27 +451,30 @@ def demo_district_seed(*, seed: int = 2026) -> DemoSummary:
                     )
                 )
                 previous_unit = unit_sid
-                for t, kind in enumerate(("video", "qti"), start=1):
+                for lesson in (lesson for lesson in course_lessons() if lesson.unit == u):
+                    t = lesson.topic
+                    if t is None:
+                        test_sid = f"demo-res-{code}-{grade.lower()}-u{u}-test"
+                        resource_rows.append(
+                            _resource(test_sid, "test", title, grade, lesson.title, rng, district)
+                        )
+                        placements.append((unit_sid, test_sid, lesson.title, 99, "unit-test"))
+                        continue
                     topic_sid = f"{unit_sid}-l{t}"
                     topic_rows.append(
                         CourseComponent(
                             sourced_id=topic_sid,
                             course_id=course_map[course_sid],
-                            title=f"Lesson {u}.{t}",
+                            title=lesson.title,
                             sort_order=t,
                             org_scope=district,
                         )
                     )
                     res_sid = f"demo-res-{code}-{grade.lower()}-u{u}-l{t}"
                     resource_rows.append(
-                        _resource(res_sid, kind, title, grade, f"Lesson {u}.{t}", rng, district)
+                        _resource(res_sid, lesson.kind, title, grade, lesson.title, rng, district)
                     )
-                    placements.append((topic_sid, res_sid, f"Lesson {u}.{t}", t, "lesson"))
-                test_sid = f"demo-res-{code}-{grade.lower()}-u{u}-test"
-                resource_rows.append(
-                    _resource(test_sid, "test", title, grade, f"Unit {u} test", rng, district)
-                )
-                placements.append((unit_sid, test_sid, f"Unit {u} test", 99, "unit-test"))
+                    placements.append((topic_sid, res_sid, lesson.title, t, "lesson"))
     resource_map = w.ensure(Resource, resource_rows)
     unit_map = w.ensure(CourseComponent, unit_rows)
     for row in topic_rows:
@@ -692,7 +802,7 @@ def _resource(
             "format": "mp4",
             "duration": rng.randint(180, 720),
             "url": f"https://media.demo.maplevalley.example/{slug}.mp4",
-            "xp": 5,
+            "xp": RESOURCE_XP["video"],
         }
     else:
         metadata = {
@@ -700,7 +810,7 @@ def _resource(
             "subType": "qti-test" if kind == "test" else "qti-stimulus",
             "questionType": "choice",
             "url": f"https://qti.demo.maplevalley.example/assessment-tests/{slug}",
-            "xp": 50 if kind == "test" else 10,
+            "xp": RESOURCE_XP[kind],
         }
     metadata.update(
         {"subject": subject, "grades": [grade], "language": "en-US", "lessonType": kind}

@@ -11,11 +11,13 @@ from django.core.management import call_command
 from django.db import models
 from oauth2_provider.models import get_application_model
 
+from caliper.models import CaliperEvent
 from roster.models import (
     AcademicSession,
     AssessmentResult,
     Class,
     ComponentResource,
+    Course,
     CourseComponent,
     Enrollment,
     Org,
@@ -188,10 +190,51 @@ def test_credentials_are_idempotent_and_work() -> None:
 
 def test_seed_demo_command_prints_credentials() -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-activity", stdout=out)
     text = out.getvalue()
     assert DEMO_CLIENT_ID in text and DEMO_CLIENT_SECRET in text
     assert "admin" in text
+    assert "Demo activity" not in text
+    assert not CaliperEvent.objects.exists()
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-activity", stdout=out)
     assert "nothing changed" in out.getvalue()
+
+
+def test_seed_demo_command_sends_the_demo_activity_once() -> None:
+    out = StringIO()
+    call_command("seed_demo", "--days", "2", "--students", "4", stdout=out)
+    assert "Demo activity: 4 students over 2 days (2 days sent, 0 seeded before)" in out.getvalue()
+    stored = CaliperEvent.objects.count()
+    assert stored > 0
+    out = StringIO()
+    call_command("seed_demo", "--days", "2", "--students", "4", stdout=out)
+    assert "(0 days sent, 2 seeded before): 0 events sent as the demo app, 0 new" in (
+        out.getvalue()
+    )
+    assert CaliperEvent.objects.count() == stored
+
+
+def test_courses_seeded_before_goals_existed_gain_them_once() -> None:
+    demo_district_seed()
+    Course.objects.update(metadata={"publishStatus": "published", "primaryApp": "timeback-demo"})
+    edited = Course.objects.get(sourced_id="demo-course-math-3")
+    edited.metadata = {**edited.metadata, "goals": {"dailyXp": 40}}
+    edited.save()
+
+    summary = demo_district_seed()
+
+    assert summary.created_total == 0
+    assert summary.updated == {"Course": Course.objects.count()}
+    math_3 = Course.objects.get(sourced_id="demo-course-math-3")
+    assert math_3.metadata["goals"] == {"dailyXp": 40}  # a course's own goals are kept
+    assert math_3.metadata["metrics"] == {"totalXp": 195, "totalLessons": 9, "totalGrades": 1}
+    reading_3 = Course.objects.get(sourced_id="demo-course-reading-3")
+    assert reading_3.metadata["goals"]["dailyXp"] == 25
+    assert reading_3.metadata["primaryApp"] == "timeback-demo"
+    before = list(Course.objects.values_list("sourced_id", "metadata", "date_last_modified"))
+    again = demo_district_seed()
+    assert again.updated == {} and again.created_total == 0
+    assert list(Course.objects.values_list("sourced_id", "metadata", "date_last_modified")) == (
+        before
+    )
