@@ -86,7 +86,8 @@ def time_split_chart(*, active_s: float, inactive_s: float, waste_s: float, labe
         title=title,
         barmode="stack",
         xaxis_title="Minutes",
-        margin={"l": 60, "r": 10, "t": 40, "b": 40},
+        yaxis_showticklabels=False,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
         height=180,
     )
     rows = [["", "Minutes", "Share"]] + [
@@ -110,7 +111,8 @@ def histogram_chart(
         title=title,
         xaxis_title=x_title,
         yaxis_title=y_title,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        xaxis_tickangle=-40,
+        margin={"l": 40, "r": 10, "t": 40, "b": 80},
     )
     total = sum(counts)
     rows = [[x_title, y_title, "Share"]] + [
@@ -141,11 +143,17 @@ def daily_activity_chart(*, days: list[tuple[dt.date, int, int]]) -> Chart:
     figure.update_layout(
         **LOOK,
         title=title,
-        xaxis_title="Day",
-        yaxis={"title": {"text": "Events"}},
-        yaxis2={"title": {"text": "Students"}, "overlaying": "y", "side": "right"},
-        margin={"l": 50, "r": 50, "t": 40, "b": 40},
-        legend={"orientation": "h"},
+        xaxis={"title": {"text": "Day"}, "type": "date", "tickformat": "%d %b"},
+        yaxis={"title": {"text": "Events"}, "rangemode": "tozero"},
+        yaxis2={
+            "title": {"text": "Students"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "tickformat": "d",
+        },
+        margin={"l": 50, "r": 50, "t": 40, "b": 90},
+        legend={"orientation": "h", "y": -0.45},
     )
     rows = [["Day", "Events", "Students"]] + [
         [label, str(e), str(s)] for label, (_, e, s) in zip(labels, days, strict=True)

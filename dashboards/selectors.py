@@ -690,6 +690,12 @@ class StudentStatus:
         return any(f.finding == Finding.HIGH_WASTE for f in self.findings)
 
     @property
+    def inactive(self) -> bool:
+        """Nothing at all in the window: not started (or away), shown apart from the
+        students whose figures point at a cause."""
+        return not self.totals.spent_seconds and not self.totals.completions
+
+    @property
     def off_band(self) -> bool:
         return self.totals.off_band
 
@@ -730,6 +736,10 @@ class OrgOverview:
     @property
     def below_goal(self) -> int:
         return self.count("below_goal")
+
+    @property
+    def inactive(self) -> int:
+        return self.count("inactive")
 
     @property
     def high_waste(self) -> int:

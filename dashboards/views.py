@@ -282,7 +282,8 @@ def org_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
         "overview": overview,
         "days": days,
         "klass": form.cleaned_data["klass"],
-        "flagged_first": sorted(overview.students, key=lambda s: not s.flagged),
+        # Flagged active students first, then the others, then those with no activity.
+        "flagged_first": sorted(overview.students, key=lambda s: (s.inactive, not s.flagged)),
     }
     template = "dashboards/partials/_org_results.html" if request.htmx else "dashboards/org.html"
     return render(request, template, context)

@@ -377,8 +377,21 @@ def _students(
         .first()
     )
     first = next((r for r in rows if r[1] == login), rows[0])
-    rest = [r for r in rows if r is not first]
-    picked = [first] + random.Random(seed).sample(rest, max(0, min(count - 1, len(rest))))
+    # Then the students of the demo staff login's classes (its teacher is the first teacher
+    # by sourcedId), so that the staff view shows a class at work; then a random sample.
+    teacher_classes = Enrollment.objects.filter(
+        role="teacher",
+        user_id=User.objects.filter(primary_role="teacher").order_by("sourced_id").values("pk")[:1],
+    ).values("klass_id")
+    classmates = set(
+        Enrollment.objects.filter(role="student", klass_id__in=teacher_classes).values_list(
+            "user_id", flat=True
+        )
+    )
+    taught = [r for r in rows if r is not first and r[0] in classmates][: max(0, count - 1)]
+    rest = [r for r in rows if r is not first and r[0] not in classmates]
+    wanted = max(0, min(count - 1 - len(taught), len(rest)))
+    picked = [first, *taught, *random.Random(seed).sample(rest, wanted)]
     pks = [r[0] for r in picked]
     enrolled: dict[int, list[int]] = defaultdict(list)
     for user_id, course_id in (

@@ -7,7 +7,9 @@
       var data = document.getElementById(el.dataset.figure);
       if (!data) return;
       var figure = JSON.parse(data.textContent);
-      var layout = Object.assign({}, figure.layout || {}, { autosize: true });
+      // The figure's caption shows its title; inside the plot it would be said twice.
+      var layout = Object.assign({}, figure.layout || {}, { autosize: true, title: { text: "" } });
+      layout.margin = Object.assign({}, layout.margin || {}, { t: 16 });
       window.Plotly.react(el, figure.data || [], layout, { responsive: true, displayModeBar: false });
       el.dataset.drawn = "1";
     });

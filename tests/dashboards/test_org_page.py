@@ -95,6 +95,7 @@ def test_flags_and_diagnosis(world: dict[str, object], school: Scene, django_ass
     (app,) = idle.apps
     assert app.app == "pa-app" and {f.diagnosis for f in app.findings} >= {"placement"}
     assert (overview.below_goal, overview.high_waste, overview.off_band) == (1, 1, 2)
+    assert overview.inactive == 0 and not idle.inactive
     (klass,) = overview.classes
     assert (klass.students, klass.below_goal, klass.off_band) == (2, 1, 2)
 
