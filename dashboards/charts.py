@@ -52,7 +52,6 @@ def xp_week_chart(*, days: list[tuple[dt.date, float]], daily_goal: float | None
     figure.update_layout(
         **LOOK,
         title=title,
-        xaxis_title="Day",
         yaxis_title="XP",
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
     )

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import requests
 from django.core.management import call_command
-from django.db import connection
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -243,16 +242,6 @@ def xp_today(student: User) -> float:
     return row.xp if row is not None else 0.0
 
 
-def statistics_refresh() -> None:
-    """Give PostgreSQL's planner the statistics of the tables just written. Without them
-    (autovacuum has not analyzed them yet, or is off, as on the CI database) the school page
-    narrowed to a class plans nested loops over every estimated-one-row subquery and takes
-    minutes on the demo district."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 def demo_login(role: str) -> DemoLogin:
     """The demo login of ``role`` (seed_demo made them; asking again changes nothing)."""
     return next(
@@ -353,11 +342,6 @@ def test_demo_student_reads_todays_xp_and_sees_it_change_live(page: Any, live_se
     assert_fits_phone(page, "student")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refresh swaps the whole #student-dashboard (outerHTML): a table alternative "
-    "the student opened closes and the keyboard focus falls back to <body>",
-)
 def test_live_refresh_keeps_an_open_table_and_the_focus(page: Any, live_server: Any) -> None:
     base = live_server.url
     district = tenant("lr", students=1)
@@ -557,7 +541,6 @@ def test_developer_sees_only_their_apps_filters_and_downloads_csv(
 
 def test_staff_drill_down_from_school_to_student(page: Any, live_server: Any) -> None:
     call_command("seed_demo", verbosity=0)
-    statistics_refresh()
     base = live_server.url
     login = demo_login("staff")
 
