@@ -54,6 +54,7 @@ class WindowForm(forms.Form):
 
     days = forms.IntegerField(required=False, min_value=1, max_value=90)
     klass = forms.CharField(required=False, max_length=255)
+    page = forms.IntegerField(required=False, min_value=1)
 
 
 class PasswordForm(forms.Form):

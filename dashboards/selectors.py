@@ -15,13 +15,15 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from dashboards.models import DeveloperAccount
 from mastery.models import (
+    AppDailyRollup,
     AppEventQuality,
     MasteryFact,
     StudentAppDayRollup,
@@ -547,17 +549,149 @@ def _histogram(
 
 
 def app_dashboard(*, app: ApiClient, filters: AppFilters) -> AppDashboard:
-    """The developer dashboard of ``app`` from ``StudentAppDayRollup`` (days, students,
-    courses, filter options) and ``AppEventQuality``: seven queries."""
+    """The developer dashboard of ``app``: four queries, one pass over the app's
+    ``StudentAppDayRollup`` rows of the range.
+
+    That pass groups by (student, course, grade), a few rows per student, and everything
+    per student and per course, the filter options and the filters themselves are worked
+    out from it. Days come from the app-day rollup and event quality (one row per day) when
+    no course or grade is chosen, else from the filtered rows grouped by day."""
     ranged = StudentAppDayRollup.objects.filter(
         api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
     )
+    groups = list(
+        ranged.values("student_id", "course_iri", "grade")
+        .annotate(
+            title=Max("course_name"),
+            completions_=Sum("completions"),
+            assessed_=Sum("assessed"),
+            total=Sum("total_questions"),
+            correct=Sum("correct_questions"),
+            units=Sum("units_mastered"),
+            minutes=Sum("mastery_minutes"),
+        )
+        .order_by()
+    )
+    titles: dict[str, str] = {}
+    for g in groups:
+        titles[g["course_iri"]] = max(titles.get(g["course_iri"], ""), g["title"] or "")
+    course_options = sorted(
+        ((iri, title or iri or "(no course)") for iri, title in titles.items()),
+        key=lambda option: (option[1], option[0]),
+    )
+    grade_options = sorted({g["grade"] for g in groups if g["grade"]}, key=lambda g: (len(g), g))
+    chosen = [
+        g
+        for g in groups
+        if (not filters.course_iri or g["course_iri"] == filters.course_iri)
+        and (not filters.grade or g["grade"] == filters.grade)
+    ]
+    per_student: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    per_course: dict[str, dict[str, Any]] = {}
+    for g in chosen:
+        figures = per_student[g["student_id"]]
+        figures[0] += g["total"] or 0
+        figures[1] += g["correct"] or 0
+        figures[2] += g["units"] or 0
+        figures[3] += g["minutes"] or 0.0
+        tally = per_course.setdefault(
+            g["course_iri"],
+            {"students": set(), "mastering": set(), "completions": 0, "assessed": 0, "units": 0},
+        )
+        tally["students"].add(g["student_id"])
+        if g["units"]:
+            tally["mastering"].add(g["student_id"])
+        tally["completions"] += g["completions_"] or 0
+        tally["assessed"] += g["assessed_"] or 0
+        tally["units"] += g["units"] or 0
+    accuracy = _histogram(
+        (100 * correct / total for total, correct, _, _ in per_student.values() if total),
+        ACCURACY_BINS,
+        "%",
+        open_end=False,
+    )
+    mastery_minutes = _histogram(
+        (minutes / units for _, _, units, minutes in per_student.values() if units),
+        MASTERY_MINUTE_BINS,
+        " min",
+        open_end=True,
+    )
+    known = {
+        c.sourced_id: c
+        for c in Course.objects.filter(
+            sourced_id__in=[course_sourced_id_of(iri) for iri in per_course]
+        ).only("sourced_id", "title", "metadata")
+    }
+    courses = []
+    for iri in sorted(per_course):
+        tally = per_course[iri]
+        course = known.get(course_sourced_id_of(iri))
+        courses.append(
+            AppCourse(
+                course_iri=iri,
+                title=titles.get(iri) or (course.title if course else "") or "(no course)",
+                students=len(tally["students"]),
+                completions=tally["completions"],
+                assessed=tally["assessed"],
+                units_mastered=tally["units"],
+                students_mastering=len(tally["mastering"]),
+                total_units=course_total_units(course) if course else None,
+            )
+        )
+    quality_days = list(
+        AppEventQuality.objects.filter(
+            api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
+        ).values("day", *QUALITY_FIELDS)
+    )
+    quality = {name: sum(q[name] for q in quality_days) for name in QUALITY_FIELDS}
+    if filters.course_iri or filters.grade:
+        days = _days_filtered(ranged, filters)
+    else:
+        days = _days_of_app(
+            app=app, filters=filters, events={q["day"]: q["events"] for q in quality_days}
+        )
+    return AppDashboard(
+        filters=filters,
+        days=days,
+        courses=courses,
+        students_reached=len(per_student),
+        accuracy_histogram=accuracy,
+        mastery_minutes_histogram=mastery_minutes,
+        quality=quality,
+        course_options=course_options,
+        grade_options=grade_options,
+    )
+
+
+def _days_of_app(
+    *, app: ApiClient, filters: AppFilters, events: Mapping[dt.date, int]
+) -> list[AppDay]:
+    """The app's days from its app-day rollup (students counted once per day) and the
+    events its quality rows counted."""
+    return [
+        AppDay(
+            day=r.day,
+            students=r.students,
+            events=events.get(r.day, 0),
+            completions=r.activities_completed,
+            xp=r.xp,
+            active_s=r.active_seconds,
+            inactive_s=r.inactive_seconds,
+            waste_s=r.waste_seconds,
+        )
+        for r in AppDailyRollup.objects.filter(
+            api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
+        ).order_by("day")
+    ]
+
+
+def _days_filtered(ranged: QuerySet[StudentAppDayRollup], filters: AppFilters) -> list[AppDay]:
     rows = ranged
     if filters.course_iri:
         rows = rows.filter(course_iri=filters.course_iri)
     if filters.grade:
         rows = rows.filter(grade=filters.grade)
-    days = [
+    return [
         AppDay(
             day=r["day"],
             students=r["students"],
@@ -580,83 +714,6 @@ def app_dashboard(*, app: ApiClient, filters: AppFilters) -> AppDashboard:
         )
         .order_by("day")
     ]
-    per_student = list(
-        rows.values("student_id")
-        .annotate(
-            total=Sum("total_questions"),
-            correct=Sum("correct_questions"),
-            units=Sum("units_mastered"),
-            minutes=Sum("mastery_minutes"),
-        )
-        .order_by()
-    )
-    accuracy = _histogram(
-        (100 * r["correct"] / r["total"] for r in per_student if r["total"]),
-        ACCURACY_BINS,
-        "%",
-        open_end=False,
-    )
-    mastery_minutes = _histogram(
-        (r["minutes"] / r["units"] for r in per_student if r["units"]),
-        MASTERY_MINUTE_BINS,
-        " min",
-        open_end=True,
-    )
-    course_rows = list(
-        rows.values("course_iri")
-        .annotate(
-            title=Max("course_name"),
-            students=Count("student_id", distinct=True),
-            completions_=Sum("completions"),
-            assessed_=Sum("assessed"),
-            units=Sum("units_mastered"),
-            mastering=Count("student_id", distinct=True, filter=Q(units_mastered__gt=0)),
-        )
-        .order_by("course_iri")
-    )
-    known = {
-        c.sourced_id: c
-        for c in Course.objects.filter(
-            sourced_id__in=[course_sourced_id_of(r["course_iri"]) for r in course_rows]
-        ).only("sourced_id", "title", "metadata")
-    }
-    courses = []
-    for r in course_rows:
-        course = known.get(course_sourced_id_of(r["course_iri"]))
-        courses.append(
-            AppCourse(
-                course_iri=r["course_iri"],
-                title=r["title"] or (course.title if course else "") or "(no course)",
-                students=r["students"],
-                completions=r["completions_"] or 0,
-                assessed=r["assessed_"] or 0,
-                units_mastered=r["units"] or 0,
-                students_mastering=r["mastering"],
-                total_units=course_total_units(course) if course else None,
-            )
-        )
-    quality = AppEventQuality.objects.filter(
-        api_client_id=app.pk, day__gte=filters.start, day__lte=filters.end
-    ).aggregate(**{name: Sum(name) for name in QUALITY_FIELDS})
-    course_options = [
-        (r["course_iri"], r["title"] or r["course_iri"] or "(no course)")
-        for r in ranged.values("course_iri").annotate(title=Max("course_name")).order_by("title")
-    ]
-    grade_options = sorted(
-        {g for g in ranged.values_list("grade", flat=True).distinct().order_by() if g},
-        key=lambda g: (len(g), g),
-    )
-    return AppDashboard(
-        filters=filters,
-        days=days,
-        courses=courses,
-        students_reached=len(per_student),
-        accuracy_histogram=accuracy,
-        mastery_minutes_histogram=mastery_minutes,
-        quality={name: quality[name] or 0 for name in QUALITY_FIELDS},
-        course_options=course_options,
-        grade_options=grade_options,
-    )
 
 
 # ---- Staff view ---------------------------------------------------------------------------
@@ -729,6 +786,7 @@ class OrgOverview:
     school_days: int
     students: list[StudentStatus]
     classes: list[ClassStatus]
+    page: Page[StudentStatus]
 
     def count(self, flag: str) -> int:
         return sum(1 for s in self.students if getattr(s, flag))
@@ -771,7 +829,7 @@ def _totals(row: Mapping[str, Any]) -> Totals:
 
 
 def students_status(
-    *, students: QuerySet[User], start: dt.date, end: dt.date
+    *, students: QuerySet[User], start: dt.date, end: dt.date, with_apps: bool = True
 ) -> list[StudentStatus]:
     """The window's figures, flags and diagnosis of each of ``students``, from the daily
     and per-app rollups: five queries whatever their number. The students are read first
@@ -788,22 +846,8 @@ def students_status(
         .annotate(**_TOTAL_SUMS)
         .order_by()
     }
-    per_app: dict[int, list[AppStatus]] = defaultdict(list)
     goals = student_goals(students=ids)
-    for r in (
-        StudentAppDayRollup.objects.filter(student_id__in=ids, day__gte=start, day__lte=end)
-        .values("student_id", "api_client__name")
-        .annotate(**_APP_SUMS)
-        .order_by("student_id", "api_client__name")
-    ):
-        totals = _totals(r)
-        per_app[r["student_id"]].append(
-            AppStatus(
-                app=r["api_client__name"],
-                totals=totals,
-                findings=findings_of(totals=totals, days=days, active_minutes_goal=None),
-            )
-        )
+    per_app = _apps_status(student_ids=ids, start=start, end=end) if with_apps else {}
     out = []
     for pk, sourced_id, given, family, grades in people:
         totals = daily.get(pk, Totals())
@@ -828,12 +872,47 @@ def students_status(
     return out
 
 
+def _apps_status(
+    *, student_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, list[AppStatus]]:
+    """Each student's figures and findings per app over the window (one query)."""
+    days = school_days(start=start, end=end)
+    per_app: dict[int, list[AppStatus]] = defaultdict(list)
+    for r in (
+        StudentAppDayRollup.objects.filter(student_id__in=student_ids, day__gte=start, day__lte=end)
+        .values("student_id", "api_client__name")
+        .annotate(**_APP_SUMS)
+        .order_by("student_id", "api_client__name")
+    ):
+        totals = _totals(r)
+        per_app[r["student_id"]].append(
+            AppStatus(
+                app=r["api_client__name"],
+                totals=totals,
+                findings=findings_of(totals=totals, days=days, active_minutes_goal=None),
+            )
+        )
+    return per_app
+
+
+ORG_PAGE_SIZE = 50
+
+
 def org_overview(
-    *, viewer: Viewer, org: Org, start: dt.date, end: dt.date, class_sourced_id: str = ""
+    *,
+    viewer: Viewer,
+    org: Org,
+    start: dt.date,
+    end: dt.date,
+    class_sourced_id: str = "",
+    page: int = 1,
+    per_page: int = ORG_PAGE_SIZE,
 ) -> OrgOverview:
     """A school's (or district's) students over the window, flagged and diagnosed, and its
     classes with their flagged counts; restricted to ``class_sourced_id`` when given. Only
-    students ``viewer`` may see."""
+    students ``viewer`` may see. Students are ordered flagged first, then the others, then
+    those with no activity; ``page`` of them (``per_page``) carry their per-app diagnosis
+    (the counts need only the overall figures). Seven queries."""
     subtree = expand_org_subtrees(root_ids={org.pk})
     students = students_visible(viewer=viewer).filter(primary_org_id__in=subtree)
     # Class memberships of the org's classes, read once; narrowed in Python.
@@ -849,8 +928,15 @@ def org_overview(
         members = classes.get(class_sourced_id, {}).get("students", set())
         students = students.filter(pk__in=sorted(members))
     statuses = students_status(
-        students=students.order_by("family_name", "given_name", "sourced_id"), start=start, end=end
+        students=students.order_by("family_name", "given_name", "sourced_id"),
+        start=start,
+        end=end,
+        with_apps=False,
     )
+    statuses.sort(key=lambda s: (s.inactive, not s.flagged))  # stable: names within
+    shown = Paginator(statuses, per_page).get_page(page)
+    apps = _apps_status(student_ids=[s.pk for s in shown], start=start, end=end)
+    shown.object_list = [replace(s, apps=apps.get(s.pk, [])) for s in shown]
     by_pk = {s.pk: s for s in statuses}
     class_rows = []
     for sourced_id, entry in classes.items():
@@ -874,4 +960,5 @@ def org_overview(
         school_days=school_days(start=start, end=end),
         students=statuses,
         classes=class_rows,
+        page=shown,
     )

@@ -252,6 +252,14 @@ def app_page(request: HtmxHttpRequest, app_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
+def _query_without(request: HttpRequest, name: str) -> str:
+    """The request's querystring without ``name``, ready to take one more parameter."""
+    query = request.GET.copy()
+    query.pop(name, None)
+    text = query.urlencode()
+    return f"{text}&" if text else ""
+
+
 def _bad_request(form: Any) -> HttpResponse:
     errors = "; ".join(
         f"{field}: {' '.join(map(str, msgs))}" for field, msgs in form.errors.items()
@@ -276,14 +284,14 @@ def org_page(request: HtmxHttpRequest, sourced_id: str) -> HttpResponse:
         start=today - dt.timedelta(days=days - 1),
         end=today,
         class_sourced_id=form.cleaned_data["klass"],
+        page=form.cleaned_data["page"] or 1,
     )
     context = {
         "viewer": viewer,
         "overview": overview,
         "days": days,
         "klass": form.cleaned_data["klass"],
-        # Flagged active students first, then the others, then those with no activity.
-        "flagged_first": sorted(overview.students, key=lambda s: (s.inactive, not s.flagged)),
+        "query_without_page": _query_without(request, "page"),
     }
     template = "dashboards/partials/_org_results.html" if request.htmx else "dashboards/org.html"
     return render(request, template, context)

@@ -75,12 +75,12 @@ def test_flags_and_diagnosis(world: dict[str, object], school: Scene, django_ass
 
     viewer = viewer_for(login=get_user_model().objects.get(username=logins["teacher a"]))
     today = timezone.now().date()
-    # Subtree, the students, daily and per-app rollups, goals (2), class members.
+    # Subtree, class members, the students, daily rollups, goals (2), the page's per-app rows.
     with django_assert_num_queries(7):
         overview = org_overview(
             viewer=viewer, org=school.school, start=today - dt.timedelta(days=6), end=today
         )
-    keen, idle = sorted(overview.students, key=lambda s: s.sourced_id)
+    keen, idle = sorted(overview.page, key=lambda s: s.sourced_id)  # with their apps
     assert not keen.below_goal and keen.off_band
     assert [f.finding for f in keen.findings] == ["accuracy_too_high"]
     assert keen.diagnoses == ["placement"]
@@ -170,3 +170,25 @@ def test_staff_set_a_students_password(world: dict[str, object], school: Scene) 
     assert teacher.get(url).status_code == 405
     student_view = _login(logins["student a"]).get("/dashboard/students/pa-stu-0/")
     assert 'id="student-password"' not in student_view.content.decode()
+
+
+def test_the_students_are_paged_flagged_first(world: dict[str, object], school: Scene) -> None:
+    from django.contrib.auth import get_user_model
+
+    logins: dict[str, str] = world["logins"]  # type: ignore[assignment]
+    viewer = viewer_for(login=get_user_model().objects.get(username=logins["teacher a"]))
+    today = timezone.now().date()
+    first = org_overview(viewer=viewer, org=school.school, start=today, end=today, per_page=1)
+    assert first.page.paginator.num_pages == 2 and len(first.students) == 2
+    # Both are flagged; within them, by name: S0 before S1.
+    assert [s.sourced_id for s in first.page] == ["pa-stu-0"]
+    second = org_overview(
+        viewer=viewer, org=school.school, start=today, end=today, per_page=1, page=2
+    )
+    assert [s.sourced_id for s in second.page] == ["pa-stu-1"] and second.page[0].apps
+    text = _login(logins["teacher a"]).get("/dashboard/orgs/pa-school/", {"page": "9"}).content
+    assert b"Page 1 of 1" not in text  # one page only: no pager
+    assert (
+        _login(logins["teacher a"]).get("/dashboard/orgs/pa-school/", {"page": "0"}).status_code
+        == 400
+    )
