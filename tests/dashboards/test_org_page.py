@@ -192,3 +192,13 @@ def test_the_students_are_paged_flagged_first(world: dict[str, object], school: 
         _login(logins["teacher a"]).get("/dashboard/orgs/pa-school/", {"page": "0"}).status_code
         == 400
     )
+
+
+def test_the_school_page_query_count(
+    world: dict[str, object], school: Scene, django_assert_num_queries
+) -> None:
+    logins: dict[str, str] = world["logins"]  # type: ignore[assignment]
+    teacher = _login(logins["teacher a"])
+    # Session and login, the viewer (login, roles, org subtree), the org, 7 for the data.
+    with django_assert_num_queries(14):
+        assert teacher.get("/dashboard/orgs/pa-school/").status_code == 200
