@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run dev install test lint format typecheck migrations-check pytest worker beat \
-        bench-roster bench-events compat-venv compat clean
+        bench-roster bench-events bench-dashboards compat-venv compat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ bench-roster: install
 BENCH_EVENTS_ARGS ?=
 bench-events: install
 	$(PY) bench/events.py --write-docs $(BENCH_EVENTS_ARGS)
+
+## bench-dashboards: student, developer and staff pages over a district's rollups of 10M events
+## (PostgreSQL): server time p50/p95/p99 and queries per page, the slowest query's plan.
+## Refreshes the figures in docs/benchmarks.md; BENCH_DASHBOARDS_ARGS="--requests 100" etc.
+BENCH_DASHBOARDS_ARGS ?=
+bench-dashboards: install
+	$(PY) bench/dashboards_bench.py --write-docs $(BENCH_DASHBOARDS_ARGS)
 
 ## compat-venv: a Python >= 3.12 virtualenv with the official client (timeback-core)
 compat-venv:
