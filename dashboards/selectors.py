@@ -41,6 +41,7 @@ from mastery.progress import (
     time_saved_seconds,
 )
 from mastery.services.gradebook import course_sourced_id_of
+from mastery.services.rollups import QUALITY_SUMS
 from roster.models import Course, Enrollment, Org, User, UserRole
 from tenancy.models import ApiClient
 from tenancy.selectors import expand_org_subtrees
@@ -514,17 +515,7 @@ class AppDashboard:
         return 100 * self.total("waste_s") / spent if spent else None
 
 
-QUALITY_FIELDS = (
-    "events",
-    "timeback_events",
-    "completions",
-    "unattributed",
-    "xp_above_active",
-    "xp_below_80",
-    "mastery_below_90",
-    "no_time_spent",
-    "missing_fields",
-)
+QUALITY_FIELDS = QUALITY_SUMS
 
 
 def _bin_labels(edges: list[int], unit: str, open_end: bool) -> list[str]:

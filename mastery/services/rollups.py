@@ -52,6 +52,7 @@ from roster.models import User
 
 __all__ = [
     "OUTCOME_FINDING_CONDITIONS",
+    "QUALITY_SUMS",
     "AppDayKey",
     "RollupDeltas",
     "StudentDayKey",
@@ -225,7 +226,8 @@ _APP_SUMS = (
     "inactive_seconds",
     "waste_seconds",
 )
-_QUALITY_SUMS = (
+# The counts of AppEventQuality (what the developer dashboard lists as event quality).
+QUALITY_SUMS = (
     "events",
     "timeback_events",
     "completions",
@@ -235,7 +237,7 @@ _QUALITY_SUMS = (
 )
 _S = {name: i for i, name in enumerate(_STUDENT_SUMS)}
 _A = {name: i for i, name in enumerate(_APP_SUMS)}
-_Q = {name: i for i, name in enumerate(_QUALITY_SUMS)}
+_Q = {name: i for i, name in enumerate(QUALITY_SUMS)}
 _TIMEBACK_TYPES = frozenset(ACTIVITY_EVENT_TYPES + TIME_SPENT_EVENT_TYPES)
 _ACTIVITY_TYPES = frozenset(ACTIVITY_EVENT_TYPES)
 _TIME_TYPES = frozenset(TIME_SPENT_EVENT_TYPES)
@@ -307,7 +309,7 @@ class RollupDeltas:
             key = (r.api_client_id, day)
             q = self.quality.get(key)
             if q is None:
-                q = self.quality[key] = [0] * len(_QUALITY_SUMS)
+                q = self.quality[key] = [0] * len(QUALITY_SUMS)
                 self.app_row(key)  # every app-day with events has a rollup row, if all zero
             q[_Q["events"]] += 1
             timeback_type = r.event_type in _TIMEBACK_TYPES
@@ -355,7 +357,7 @@ class RollupDeltas:
         key = (o.api_client_id, o.day)
         q = self.quality.get(key)
         if q is None:
-            q = self.quality[key] = [0] * len(_QUALITY_SUMS)
+            q = self.quality[key] = [0] * len(QUALITY_SUMS)
         for code in OUTCOME_FINDING_CONDITIONS:
             if code in o.findings:
                 q[_Q[code]] += sign
@@ -407,10 +409,10 @@ def rollup_deltas_apply(*, deltas: RollupDeltas, org_scopes: Mapping[int, int]) 
     )
     bulk_upsert_rows(
         AppEventQuality,
-        fields=("api_client_id", "day", *_QUALITY_SUMS),
+        fields=("api_client_id", "day", *QUALITY_SUMS),
         rows=[(*key, *values) for key, values in sorted(deltas.quality.items())],
         unique_fields=("api_client", "day"),
-        increment_fields=_QUALITY_SUMS,
+        increment_fields=QUALITY_SUMS,
         update_fields=("updated_at",),
     )
 
@@ -537,7 +539,7 @@ def rollups_rebuild(*, days: Collection[dt.date] | None = None) -> int:
             bulk_upsert(
                 [quality],
                 unique_fields=["api_client", "day"],
-                update_fields=[*_QUALITY_SUMS, "updated_at"],
+                update_fields=[*QUALITY_SUMS, "updated_at"],
             )
         # The per student × app × course buckets of these app-days are stale now: dropping
         # their markers has the next fill rewrite them from the rebuilt sources.
