@@ -46,3 +46,12 @@ LTI_NRPS_PAGE_SIZE = env.int("LTI_NRPS_PAGE_SIZE", default=100)
 # The student launcher's heartbeat: every this many seconds while an app is open, each beat
 # counting that much active (page visible) or inactive (hidden) time.
 LTI_HEARTBEAT_SECONDS = env.int("LTI_HEARTBEAT_SECONDS", default=15)
+
+# ---- QTI 3.0 content ----------------------------------------------------------------------
+# Limits on what an import reads: one XML document, and a whole package unpacked.
+QTI_MAX_XML_BYTES = env.int("QTI_MAX_XML_BYTES", default=10 * 1024 * 1024)
+QTI_MAX_PACKAGE_BYTES = env.int("QTI_MAX_PACKAGE_BYTES", default=200 * 1024 * 1024)
+# A directory holding the QTI 3.0 XSDs (qtiv3p0/imsqtiv3p0_imscpv1p2_v1p0.xsd and the files it
+# imports): manifests are validated against them when set; otherwise checked structurally
+# (every import report says which check ran).
+QTI_SCHEMA_DIR = env.str("QTI_SCHEMA_DIR", default="")

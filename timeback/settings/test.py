@@ -14,3 +14,7 @@ STORAGES = {
 # The test process keeps the interpreter's collector: importing timeback.wsgi must not freeze
 # the test run (tests/common/test_gc.py sets it where it tests it).
 GC_GEN0_THRESHOLD = 0
+
+# The official QTI schemas, where ../shared is present (it always is on CI).
+_QTI_XSD = BASE_DIR.parent / "shared" / "fixtures" / "qti" / "xsd"  # noqa: F405
+QTI_SCHEMA_DIR = str(_QTI_XSD) if _QTI_XSD.is_dir() else ""

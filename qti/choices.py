@@ -1,0 +1,33 @@
+"""Choices of the QTI app."""
+
+from __future__ import annotations
+
+from django.db import models
+
+__all__ = ["ImportStatus", "ResourceKind"]
+
+
+class ResourceKind(models.TextChoices):
+    ITEM = "item", "assessment item"
+    STIMULUS = "stimulus", "assessment stimulus"
+    TEST = "test", "assessment test"
+    SECTION = "section", "assessment section"
+    OUTCOMES = "outcomes", "outcome declarations"
+    RESPONSE_PROCESSING = "resprocessing", "response processing"
+    RP_TEMPLATE = "rptemplate", "response-processing template"
+    FRAGMENT = "fragment", "fragment"
+    LTI_LINK = "lti", "LTI link"
+    PRONUNCIATION = "pls", "pronunciation lexicon"
+    STYLESHEET = "css", "stylesheet"
+    CONTROL_FILE = "controlfile", "control file"
+    EXTENSION = "extension", "extension"
+    RESULTS = "results", "results report"
+    USAGE_DATA = "usagedata", "usage data"
+    METADATA = "metadata", "metadata"
+    WEB_CONTENT = "webcontent", "web content"
+    OTHER = "other", "other resource"
+
+
+class ImportStatus(models.TextChoices):
+    IMPORTED = "imported", "imported"
+    REFUSED = "refused", "refused"
