@@ -188,3 +188,27 @@ def test_the_qti22_items_convert_to_what_the_30_examples_say(org: Org) -> None:
         official = qti_parse((QTI / "items_v3" / path.name).read_bytes())
         names = {local_name(e) for e in converted.iter() if isinstance(e.tag, str)}
         assert names == {local_name(e) for e in official.iter() if isinstance(e.tag, str)}
+
+
+def test_the_import_command(org: Org, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "own-1.xml"
+    path.write_bytes(ITEM)
+    out = StringIO()
+    call_command("qti_import", str(path), "--org", "qti-org", stdout=out)
+    assert "imported 1 item" in out.getvalue()
+    with pytest.raises(CommandError, match="refused"):
+        call_command("qti_import", str(path), "--org", "qti-org", stdout=StringIO())
+    with pytest.raises(CommandError, match="--org: no org"):
+        call_command("qti_import", str(path), "--org", "nope", stdout=StringIO())
+    with pytest.raises(CommandError, match="package: .* is not a file"):
+        call_command("qti_import", str(tmp_path / "x.zip"), "--org", "qti-org")
+
+
+def test_the_admin_lists_qti_content(org: Org, admin_client) -> None:
+    assert package_import(data=ITEM, file_name="own-1.xml", org=org).ok
+    assert b"own-1" in admin_client.get("/admin/qti/qtiresource/").content
+    assert admin_client.get("/admin/qti/qtipackage/").status_code == 200
