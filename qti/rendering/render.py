@@ -713,6 +713,9 @@ class _Renderer:
                 control.set("checked", "checked")
             content = _el(label, "span", class_="qti-choice-content")
             self._children_into(choice, content)
+            if not _text(content) and not content.xpath(".//img[@alt!=''] | .//math"):
+                # Its content may all be feedback that is hidden now: keep a name.
+                _el(content, "span", f"Choice {value}", class_="qti-visually-hidden")
 
     def _text_entry(self, src: etree._Element, dst: etree._Element) -> None:
         identifier = src.get("response-identifier", "")
