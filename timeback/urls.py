@@ -11,6 +11,8 @@ urlpatterns = [
     path("lti/", include("lti.urls")),
     # The student launcher: classes, apps, time-on-task heartbeats.
     path("launcher/", include("lti.launcher_urls")),
+    # QTI content: package files for rendered items, the authors' preview.
+    path("qti/", include("qti.urls")),
     # Caliper ingest (/caliper/...) and job status (/jobs/...), Timeback's paths.
     path("", include("caliper.api.urls")),
     # EduBridge analytics (/edubridge/...), XP ledger (/xp/1.0/...), insights (/insights/1.0/...).

@@ -212,3 +212,28 @@ def test_the_admin_lists_qti_content(org: Org, admin_client) -> None:
     assert package_import(data=ITEM, file_name="own-1.xml", org=org).ok
     assert b"own-1" in admin_client.get("/admin/qti/qtiresource/").content
     assert admin_client.get("/admin/qti/qtipackage/").status_code == 200
+
+
+def test_the_authors_preview_renders_and_scores(org: Org, admin_client) -> None:
+    data = _zip({"imsmanifest.xml": MANIFEST % b"", "items/own-1.xml": ITEM, "items/a.png": b"P"})
+    assert package_import(data=data, file_name="own.zip", org=org).ok
+    item = QtiResource.objects.get(identifier="own-1")
+    url = f"/qti/items/{item.pk}/preview/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="RESPONSE"' in page and "2 + 2 = ?" in page
+    scored = admin_client.post(url, {"RESPONSE": "B"})
+    assert scored.status_code == 200
+    assert 'id="outcomes"' in scored.content.decode() and ">1.0<" in scored.content.decode()
+    wrong = admin_client.post(url, {"RESPONSE": "A"}).content.decode()
+    assert ">0.0<" in wrong
+    asset = admin_client.get(f"/qti/assets/{item.package_id}/items/a.png")
+    assert asset.status_code == 200 and asset.content == b"P"
+    assert admin_client.get(f"/qti/assets/{item.package_id}/nope.png").status_code == 404
+    assert b"Preview" in admin_client.get("/admin/qti/qtiresource/").content
+
+
+def test_the_preview_is_for_staff_only(org: Org, client) -> None:
+    assert package_import(data=ITEM, file_name="own-1.xml", org=org).ok
+    item = QtiResource.objects.get(identifier="own-1")
+    response = client.get(f"/qti/items/{item.pk}/preview/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
