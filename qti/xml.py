@@ -81,4 +81,4 @@ def qti_parse(data: bytes | str, *, max_bytes: int | None = None) -> etree._Elem
 def local_name(element: etree._Element) -> str:
     """An element's name without its namespace (``qti-choice-interaction``)."""
     tag = element.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
