@@ -14,7 +14,7 @@ from lxml import etree
 
 from qti.xml import QtiXmlError, local_name, qti_parse
 
-__all__ = ["Manifest", "ManifestResource", "manifest_read"]
+__all__ = ["Manifest", "ManifestResource", "manifest_read", "timeback_metadata"]
 
 PACKAGE_XSD = "qtiv3p0/imsqtiv3p0_imscpv1p2_v1p0.xsd"
 QTI3_MANIFEST_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
@@ -151,11 +151,53 @@ def resource_metadata(metadata: etree._Element) -> dict[str, Any]:
     return out
 
 
+# LOM educational/difficulty (five values) to Timeback's three.
+_DIFFICULTY = {
+    "very easy": "easy",
+    "easy": "easy",
+    "medium": "medium",
+    "difficult": "hard",
+    "very difficult": "hard",
+}
+
+
+def timeback_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Timeback's item metadata derived from a resource's package metadata: the CASE items
+    it is aligned to (``learningObjectiveSet``), its difficulty and language from LOM."""
+    out: dict[str, Any] = {}
+    guids = [
+        guid["GUID"]
+        for alignment in metadata.get("curriculumStandardsMetadataSet", [])
+        for standard in alignment.get("standards", [])
+        for guid in standard.get("guids", [])
+        if guid.get("GUID")
+    ]
+    if guids:
+        out["learningObjectiveSet"] = [
+            {"source": "CASE", "learningObjectiveIds": list(dict.fromkeys(guids))}
+        ]
+    lom = metadata.get("lom") or {}
+    difficulty = _DIFFICULTY.get(str(lom.get("difficulty", "")).strip().lower())
+    if difficulty:
+        out["difficulty"] = difficulty
+    if lom.get("language"):
+        out["language"] = lom["language"]
+    return out
+
+
 def _lom(lom: etree._Element) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    educational = _child(lom, "educational")
+    if educational is not None:
+        difficulty = _child(educational, "difficulty")
+        if difficulty is not None:
+            out["difficulty"] = _text(_child(difficulty, "value")) or _text(difficulty)
+        context = _child(educational, "context")
+        if context is not None:
+            out["context"] = _text(_child(context, "value")) or _text(context)
     general = _child(lom, "general")
     if general is None:
-        return {}
-    out: dict[str, Any] = {}
+        return out
     identifier = _child(general, "identifier")
     if identifier is not None:
         out["identifier"] = _text(_child(identifier, "entry"))

@@ -30,7 +30,7 @@ from qti.choices import ImportStatus, ResourceKind
 from qti.models import QtiAsset, QtiPackage, QtiResource
 from qti.services.convert import is_qti2, qti2_to_qti3
 from qti.services.documents import document_summary
-from qti.services.manifest import ManifestResource, manifest_read
+from qti.services.manifest import ManifestResource, manifest_read, timeback_metadata
 from qti.vocabulary import OPEN_CONTENT, QTI3_ELEMENTS
 from qti.xml import QTI3_NS, QtiXmlError, local_name, qti_parse
 from roster.models import Org
@@ -406,6 +406,7 @@ def _identifier(document: _Document) -> str:
 def _resource(document: _Document, *, package: QtiPackage, org: Org) -> QtiResource:
     summary = document_summary(document.root)
     metadata = dict(document.resource.metadata) if document.resource else {}
+    metadata.update(timeback_metadata(metadata))
     return QtiResource(
         kind=document.kind,
         identifier=_identifier(document)[:255],

@@ -152,6 +152,9 @@ def test_case_alignment_is_kept(org: Org) -> None:
     assert alignment["resourcePartId"] == "SCORE"
     guids = {g["GUID"] for s in alignment["standards"] for g in s["guids"]}
     assert "e57e4172-44ae-11e9-b210-d663bd873d93" in guids
+    # Timeback's CASE tagging, derived from the alignment.
+    (objectives,) = outcome.metadata["learningObjectiveSet"]
+    assert objectives["source"] == "CASE" and set(objectives["learningObjectiveIds"]) == guids
     assert QtiResource.objects.filter(kind="test").count() == 1
 
 
@@ -237,3 +240,13 @@ def test_the_preview_is_for_staff_only(org: Org, client) -> None:
     item = QtiResource.objects.get(identifier="own-1")
     response = client.get(f"/qti/items/{item.pk}/preview/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_lom_difficulty_becomes_timeback_difficulty() -> None:
+    from qti.services.manifest import timeback_metadata
+
+    assert timeback_metadata({"lom": {"difficulty": "very difficult", "language": "en"}}) == {
+        "difficulty": "hard",
+        "language": "en",
+    }
+    assert timeback_metadata({"lom": {"difficulty": "whatever"}}) == {}
