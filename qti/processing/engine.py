@@ -252,6 +252,11 @@ class ItemScorer:
                 variables[ident] = state.outcomes[ident]
             else:
                 variables[ident] = defaults.get(ident) or d.default
+        # The session's completionStatus starts as not_attempted and becomes unknown when an
+        # attempt begins; an adaptive item's response processing may then set it.
+        status = variables["completionStatus"]
+        if status.is_null or status.value == "not_attempted":
+            variables["completionStatus"] = Value("single", "identifier", "unknown")
         correct = {d.identifier: d.correct for d in self.responses if d.correct is not None}
         if state.correct:
             correct.update(state.correct)

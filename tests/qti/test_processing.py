@@ -146,6 +146,7 @@ def test_official_item_scores_correct_to_max_and_wrong_below(name: str) -> None:
 @pytest.mark.official
 def test_every_official_item_is_listed() -> None:
     names = {p.name for p in _items_dir().glob("*.xml")} - {"imsmanifest.xml"}
+    # scored attempt by attempt in test_processing_sessions.py
     adaptive_flow = {
         "Example03-feedbackBlock-solution.xml",
         "Example03-feedbackBlock-solution-random.xml",
