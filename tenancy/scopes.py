@@ -7,8 +7,13 @@ Caliper: Timeback's Caliper API declares ``.../spec/caliper/v1p1/scope/event.cre
 ``.../v1p1/scope/admin``; its newer clients request ``.../caliper/v1p2/scope/events.write``.
 All event-writing spellings mean ``event.create``; the Caliper admin is ``caliper.admin``.
 
+QTI: Timeback's QTI API declares ``.../spec/qti/v3/scope/{readonly,createput,delete}``
+(short names ``qti.readonly``, ``qti.createput``, ``qti.delete``). The family has no admin:
+each QTI scope is granted only by itself.
+
 Each family's admin implies every scope of its own family and none of the other's: a
-OneRoster admin cannot send events, a Caliper admin cannot read the roster.
+OneRoster admin cannot send events, a Caliper admin cannot read the roster, neither reaches
+QTI content.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ __all__ = [
     "KNOWN_SCOPES",
     "ONEROSTER_ADMIN",
     "ONEROSTER_SCOPES",
+    "QTI_CREATEPUT",
+    "QTI_DELETE",
+    "QTI_READONLY",
+    "QTI_SCOPES",
     "normalize_scope",
     "normalize_scopes",
     "scope_family_admin",
@@ -35,11 +44,15 @@ __all__ = [
 ONEROSTER_PREFIX = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 CALIPER_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/"
 CALIPER_V1P1_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p1/scope/"
+QTI_PREFIX = "https://purl.imsglobal.org/spec/qti/v3/scope/"
 
 ONEROSTER_ADMIN = "admin"
 CALIPER_ADMIN = "caliper.admin"
 EVENTS_CREATE = "event.create"
 EVENTS_READONLY = "events.readonly"
+QTI_READONLY = "qti.readonly"
+QTI_CREATEPUT = "qti.createput"
+QTI_DELETE = "qti.delete"
 
 # Short name → description. Every name is also a valid ``scope`` request value.
 ONEROSTER_SCOPES: dict[str, str] = {
@@ -71,7 +84,13 @@ CALIPER_SCOPES: dict[str, str] = {
     EVENTS_READONLY: "Read Caliper events, jobs and the learning analytics derived from them",
 }
 
-KNOWN_SCOPES: dict[str, str] = {**ONEROSTER_SCOPES, **CALIPER_SCOPES}
+QTI_SCOPES: dict[str, str] = {
+    QTI_READONLY: "Read QTI items, stimuli and tests; score responses; validate documents",
+    QTI_CREATEPUT: "Create and replace QTI items, stimuli and tests",
+    QTI_DELETE: "Delete QTI items, stimuli and tests",
+}
+
+KNOWN_SCOPES: dict[str, str] = {**ONEROSTER_SCOPES, **CALIPER_SCOPES, **QTI_SCOPES}
 
 # The URI each Caliper short name is stored as.
 _CALIPER_URIS: dict[str, str] = {
@@ -96,6 +115,7 @@ _ONEROSTER_URI = re.compile(
 _CALIPER_URI = re.compile(
     r"^https?://purl\.imsglobal\.org/spec/caliper/v1p[12]/scope/(?P<name>[\w.\-]+)$"
 )
+_QTI_URI = re.compile(r"^https?://purl\.imsglobal\.org/spec/qti/v3/scope/(?P<name>[\w.\-]+)$")
 
 ALL_SCOPES: dict[str, str] = {
     **{ONEROSTER_PREFIX + name: text for name, text in ONEROSTER_SCOPES.items()},
@@ -108,6 +128,7 @@ ALL_SCOPES: dict[str, str] = {
         for prefix in (CALIPER_PREFIX, CALIPER_V1P1_PREFIX)
         for term, name in _CALIPER_TERMS.items()
     },
+    **{QTI_PREFIX + name.removeprefix("qti."): text for name, text in QTI_SCOPES.items()},
 }
 
 
@@ -120,6 +141,10 @@ def normalize_scope(scope: str) -> str | None:
     match = _CALIPER_URI.match(scope)
     if match:
         return _CALIPER_TERMS.get(match.group("name"))
+    match = _QTI_URI.match(scope)
+    if match:
+        name = "qti." + match.group("name")
+        return name if name in QTI_SCOPES else None
     if scope in KNOWN_SCOPES:
         return scope
     return _SHORT_ALIASES.get(scope)
@@ -131,11 +156,16 @@ def normalize_scopes(scopes: Iterable[str]) -> set[str]:
 
 def scope_uri(name: str) -> str:
     """The URI a short name is stored as."""
+    if name in QTI_SCOPES:
+        return QTI_PREFIX + name.removeprefix("qti.")
     return _CALIPER_URIS.get(name) or ONEROSTER_PREFIX + name
 
 
 def scope_family_admin(name: str) -> str:
-    """The admin scope of the family ``name`` belongs to (itself for an admin)."""
+    """The admin scope of the family ``name`` belongs to (itself for an admin, and for a QTI
+    scope, whose family has no admin)."""
+    if name in QTI_SCOPES:
+        return name
     return CALIPER_ADMIN if name in CALIPER_SCOPES else ONEROSTER_ADMIN
 
 

@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("caliper.api.urls")),
     # EduBridge analytics (/edubridge/...), XP ledger (/xp/1.0/...), insights (/insights/1.0/...).
     path("", include("mastery.api.urls")),
+    # QTI API (/assessment-items, /stimuli, /validate), Timeback's paths.
+    path("", include("qti.api.urls")),
     path("", include("dashboards.urls")),
 ]

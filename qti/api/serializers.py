@@ -1,0 +1,292 @@
+"""Shapes of the QTI API, as Timeback's QTI API (``qti-api.yaml``) declares them: query and
+body inputs, and the item / stimulus documents with ``rawXml`` and ``content`` (the XML as a
+JSON tree: ``_attributes``, ``_text`` and children by element name)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+from rest_framework import serializers
+
+from qti.models import QtiResource
+from qti.xml import QTI3_NS, local_name, qti_parse
+
+__all__ = [
+    "ListQuerySerializer",
+    "ProcessResponseSerializer",
+    "ValidateSerializer",
+    "item_data",
+    "stimulus_data",
+    "xml_content",
+]
+
+MAX_LIMIT = 1000
+ITEM_SORTS = ("title", "identifier", "type", "createdAt", "updatedAt")
+STIMULUS_SORTS = ("title", "identifier", "createdAt", "updatedAt")
+
+# Elements whose occurrences are always a list in ``content`` (the OpenAPI document declares
+# them as arrays even when there is one).
+_ALWAYS_LISTS = frozenset(
+    {
+        "qti-response-declaration",
+        "qti-outcome-declaration",
+        "qti-template-declaration",
+        "qti-assessment-stimulus-ref",
+        "qti-modal-feedback",
+    }
+)
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_XML = "http://www.w3.org/XML/1998/namespace"
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+
+class ListQuerySerializer(serializers.Serializer):
+    """``query``, ``page``, ``limit``, ``sort``, ``order``, ``filter`` of the list endpoints."""
+
+    query = serializers.CharField(required=False, allow_blank=True, default="")
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=10)
+    sort = serializers.ChoiceField(choices=ITEM_SORTS, required=False, default="createdAt")
+    order = serializers.ChoiceField(choices=("asc", "desc"), required=False, default="desc")
+    filter = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args: Any, sorts: tuple[str, ...] = ITEM_SORTS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sort"] = serializers.ChoiceField(
+            choices=sorts, required=False, default="createdAt"
+        )
+
+
+class ProcessResponseSerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    response = serializers.JSONField()
+
+    def validate_response(self, value: Any) -> str | list[str]:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        raise serializers.ValidationError("must be a string or a list of strings")
+
+
+class ValidateSerializer(serializers.Serializer):
+    xml = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    schema = serializers.ChoiceField(choices=("test", "item", "stimulus"))
+    entityId = serializers.CharField(required=False, allow_blank=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# XML as a JSON tree
+# ---------------------------------------------------------------------------------------------
+
+
+def _attribute_name(name: str) -> str:
+    qname = etree.QName(name)
+    if qname.namespace == _XSI:
+        return f"xsi:{qname.localname}"
+    if qname.namespace == _XML:
+        return f"xml:{qname.localname}"
+    return qname.localname
+
+
+def _tree(element: etree._Element, *, root: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
+    if root:
+        for prefix, uri in element.nsmap.items():
+            attributes["xmlns" if prefix is None else f"xmlns:{prefix}"] = uri
+    for name, value in element.attrib.items():
+        attributes[_attribute_name(name)] = value
+    name = local_name(element)
+    if (
+        name in ("qti-response-declaration", "qti-outcome-declaration")
+        and "base-type" in attributes
+    ):
+        # The OpenAPI document spells this attribute in camelCase inside ``content``.
+        attributes["baseType"] = attributes["base-type"]
+    if attributes:
+        out["_attributes"] = attributes
+    texts = [t for t in [element.text, *(c.tail for c in element)] if t and t.strip()]
+    if texts:
+        out["_text"] = texts[0] if len(texts) == 1 else texts
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        child_name = local_name(child)
+        if name == "qti-correct-response" and child_name == "qti-value":
+            out.setdefault("qti-value", []).append(child.text or "")
+            continue
+        value = _tree(child)
+        if child_name in out:
+            if not isinstance(out[child_name], list):
+                out[child_name] = [out[child_name]]
+            out[child_name].append(value)
+        else:
+            out[child_name] = [value] if child_name in _ALWAYS_LISTS else value
+    return out
+
+
+def xml_content(root: etree._Element) -> dict[str, Any]:
+    """The document as Timeback's ``content`` tree. Mixed content keeps its text but not its
+    interleaving: ``rawXml`` is the faithful form."""
+    return {local_name(root): _tree(root, root=True)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------------------------
+
+
+def _iso(resource: QtiResource, name: str) -> str:
+    value = getattr(resource, name)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+_NS_DECLARATION = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+
+
+def _inner_xml(element: etree._Element) -> str:
+    """The element's content as markup, without the namespace declarations lxml repeats on
+    each serialized child."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+    return _NS_DECLARATION.sub("", "".join(parts)).strip()
+
+
+def _declaration(element: etree._Element, *, response: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "identifier": element.get("identifier") or "",
+        "cardinality": element.get("cardinality") or "single",
+    }
+    if element.get("base-type"):
+        out["baseType"] = element.get("base-type")
+    if response:
+        values = [
+            v.text or ""
+            for c in element
+            if isinstance(c.tag, str) and local_name(c) == "qti-correct-response"
+            for v in c
+            if isinstance(v.tag, str) and local_name(v) == "qti-value"
+        ]
+        out["correctResponse"] = {"value": values}
+    return out
+
+
+def _feedback(element: etree._Element) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "outcomeIdentifier": element.get("outcome-identifier") or "",
+        "identifier": element.get("identifier") or "",
+        "showHide": element.get("show-hide") or "show",
+        "content": _inner_xml(element),
+    }
+    if local_name(element) == "qti-modal-feedback":
+        out["title"] = element.get("title") or ""
+    else:
+        out["class"] = (element.get("class") or "").split()
+    return out
+
+
+def item_data(resource: QtiResource) -> dict[str, Any]:
+    """An assessment item in Timeback's shape."""
+    root = qti_parse(resource.xml)
+    children = [c for c in root.iter() if isinstance(c.tag, str)]
+    interactions = resource.parsed.get("interactions") or []
+    first = interactions[0]["type"] if interactions else ""
+    item_type = first.removeprefix("qti-").removesuffix("-interaction")
+    out: dict[str, Any] = {
+        "identifier": resource.identifier,
+        "title": resource.title,
+        "type": item_type,
+        "qtiVersion": "3.0",
+        "timeDependent": root.get("time-dependent") == "true",
+        "adaptive": root.get("adaptive") == "true",
+        "responseDeclarations": [
+            _declaration(c, response=True)
+            for c in root
+            if isinstance(c.tag, str) and local_name(c) == "qti-response-declaration"
+        ],
+        "outcomeDeclarations": [
+            _declaration(c, response=False)
+            for c in root
+            if isinstance(c.tag, str) and local_name(c) == "qti-outcome-declaration"
+        ],
+    }
+    processing = resource.parsed.get("responseProcessing") or {}
+    template = str(processing.get("template") or "").rstrip("/").rsplit("/", 1)[-1]
+    template = template.removesuffix(".xml")
+    if template in ("match_correct", "map_response"):
+        out["responseProcessing"] = {
+            "templateType": template,
+            # The standard templates read RESPONSE and set SCORE.
+            "responseDeclarationIdentifier": "RESPONSE",
+            "outcomeIdentifier": "SCORE",
+            "correctResponseIdentifier": "CORRECT",
+            "incorrectResponseIdentifier": "INCORRECT",
+        }
+    out["metadata"] = dict(resource.metadata)
+    out["rawXml"] = resource.xml
+    out["content"] = xml_content(root)
+    for key, tag in (
+        ("modalFeedback", "qti-modal-feedback"),
+        ("feedbackInline", "qti-feedback-inline"),
+        ("feedbackBlock", "qti-feedback-block"),
+    ):
+        out[key] = [_feedback(c) for c in children if local_name(c) == tag]
+    out["createdAt"] = _iso(resource, "created_at")
+    out["updatedAt"] = _iso(resource, "updated_at")
+    return out
+
+
+def _catalog_info(root: etree._Element) -> list[dict[str, str]]:
+    entries = []
+    for catalog in root.iter(f"{{{QTI3_NS}}}qti-catalog"):
+        for card in catalog.iter(f"{{{QTI3_NS}}}qti-card"):
+            entries.append(
+                {
+                    "id": catalog.get("id") or "",
+                    "support": card.get("support") or "",
+                    "content": _inner_xml(
+                        card.find(f"{{{QTI3_NS}}}qti-html-content")
+                        if card.find(f"{{{QTI3_NS}}}qti-html-content") is not None
+                        else card
+                    ),
+                }
+            )
+    return entries
+
+
+def stimulus_data(resource: QtiResource) -> dict[str, Any]:
+    """A stimulus in Timeback's shape."""
+    root = qti_parse(resource.xml)
+    out: dict[str, Any] = {
+        "identifier": resource.identifier,
+        "title": resource.title,
+        "catalogInfo": _catalog_info(root),
+        "language": root.get(f"{{{_XML}}}lang") or "en",
+    }
+    for key, attribute in (
+        ("label", "label"),
+        ("toolName", "tool-name"),
+        ("toolVersion", "tool-version"),
+    ):
+        if root.get(attribute):
+            out[key] = root.get(attribute)
+    stylesheet = root.find(f"{{{QTI3_NS}}}qti-stylesheet")
+    if stylesheet is not None:
+        out["stylesheet"] = {
+            "href": stylesheet.get("href") or "",
+            "type": stylesheet.get("type") or "",
+        }
+    out["metadata"] = dict(resource.metadata)
+    out["rawXml"] = resource.xml
+    out["content"] = xml_content(root)
+    out["createdAt"] = _iso(resource, "created_at")
+    out["updatedAt"] = _iso(resource, "updated_at")
+    return out

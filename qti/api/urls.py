@@ -1,0 +1,29 @@
+"""HTTP routes of the QTI API, mounted at the site root: the paths are Timeback's (the
+official client joins them to its base URL with an empty path prefix)."""
+
+from django.urls import re_path
+
+from qti.api import views
+
+app_name = "qti-api"
+
+# With and without a trailing slash, no redirect (a redirected POST loses its body).
+# Identifiers are QTI identifiers (no slash).
+urlpatterns = [
+    re_path(r"^assessment-items/?$", views.AssessmentItemListView.as_view(), name="items"),
+    re_path(
+        r"^assessment-items/(?P<identifier>[^/]+)/process-response/?$",
+        views.ProcessResponseView.as_view(),
+        name="item-process-response",
+    ),
+    re_path(
+        r"^assessment-items/(?P<identifier>[^/]+)/?$",
+        views.AssessmentItemDetailView.as_view(),
+        name="item",
+    ),
+    re_path(r"^stimuli/?$", views.StimulusListView.as_view(), name="stimuli"),
+    re_path(
+        r"^stimuli/(?P<identifier>[^/]+)/?$", views.StimulusDetailView.as_view(), name="stimulus"
+    ),
+    re_path(r"^validate/?$", views.ValidateView.as_view(), name="validate"),
+]
