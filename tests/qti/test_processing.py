@@ -161,23 +161,73 @@ def test_every_official_item_is_listed() -> None:
     assert names - set(SCORED) - set(SKIPPED) == adaptive_flow
 
 
+# The CC2 templates read MAXSCORE and write FEEDBACKBASIC/FEEDBACK: declared for the comparison.
+CC2_DECLS = (
+    '<qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float">'
+    "<qti-default-value><qti-value>{top}</qti-value></qti-default-value>"
+    "</qti-outcome-declaration>"
+    '<qti-outcome-declaration identifier="FEEDBACKBASIC" cardinality="single"'
+    ' base-type="identifier"/>'
+    '<qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier"/>'
+)
+
+# template -> (official item, MAXSCORE for the CC2 declarations, responses to compare)
+TEMPLATE_CASES = [
+    ("match_correct", "choice.xml", None, ["ChoiceA", "ChoiceB", None]),
+    ("match_correct", "choice_multiple.xml", None, [["H", "O"], ["H"], ["Cl", "O", "H"], None]),
+    ("match_correct", "text_entry.xml", None, ["York", "york", "London", None]),
+    ("CC2_match", "choice.xml", None, ["ChoiceA", "ChoiceB", None]),
+    ("CC2_match_basic", "choice.xml", 3.0, ["ChoiceA", "ChoiceB", None]),
+    ("CC2_match_basic", "choice_multiple.xml", 2.0, [["H", "O"], ["H"], None]),
+    ("map_response", "choice_multiple.xml", None, [["H", "O"], ["H"], ["Cl", "O", "H"], None]),
+    ("map_response", "text_entry.xml", None, ["York", "york", "London", None]),
+    ("CC2_map_response", "choice_multiple.xml", 2.0, [["H", "O"], ["H"], ["Cl"], None]),
+    ("CC2_map_response", "text_entry.xml", 1.0, ["York", "London", None]),
+]
+
+
 @pytest.mark.official
-@pytest.mark.parametrize("name", ["match_correct", "map_response", "CC2_match"])
-def test_native_templates_equal_the_template_xml(name: str) -> None:
+@pytest.mark.parametrize(("name", "item_name", "top", "responses"), TEMPLATE_CASES)
+def test_native_templates_equal_the_template_xml(
+    name: str, item_name: str, top: float | None, responses: list[object]
+) -> None:
+    """Each built-in template scores as the fixture template XML run through the engine.
+
+    map_response_point has no template XML among the fixtures (see its own test below).
+    """
     rp = (shared_path("fixtures", "qti", "rptemplates_v3") / f"{name}.xml").read_text()
     body = rp.split("?>", 1)[1]
-    item = (_items_dir() / ("choice.xml" if "match" in name else "choice_multiple.xml")).read_text()
+    item = (_items_dir() / item_name).read_text()
     head, _, _rest = item.partition("<qti-response-processing")
+    if top is not None:
+        marker = "<qti-item-body"
+        head = head.replace(marker, CC2_DECLS.format(top=top) + marker, 1)
+    url = f"https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{name}.xml"
+    native_xml = head + f'<qti-response-processing template="{url}"/></qti-assessment-item>'
     custom = head + body + "</qti-assessment-item>"
-    native, evaluated = ItemScorer.from_xml(item), ItemScorer.from_xml(custom)
-    assert native.template is not None and evaluated.template is None
-    decl = native.declarations["RESPONSE"]
-    options = [value_to_json(decl.correct), None]
-    options += [["H"], ["Cl", "O", "H"]] if decl.cardinality == "multiple" else ["ChoiceB"]
-    for response in options:
-        a = native.score({"RESPONSE": response}).outcome("SCORE")
-        b = evaluated.score({"RESPONSE": response}).outcome("SCORE")
-        assert a == b, response
+    native, evaluated = ItemScorer.from_xml(native_xml), ItemScorer.from_xml(custom)
+    assert native.template == name and evaluated.template is None
+    for response in responses:
+        a = native.score({"RESPONSE": response})
+        b = evaluated.score({"RESPONSE": response})
+        assert a.outcomes == b.outcomes, response
+
+
+@pytest.mark.official
+def test_map_response_point_on_select_point() -> None:
+    scorer = ItemScorer.from_xml((_items_dir() / "select_point.xml").read_bytes())
+    decl = scorer.declarations["RESPONSE"]
+    if decl.area_mapping is None:
+        pytest.skip("select_point.xml has no area mapping")
+    url = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/map_response_point.xml"
+    item = (_items_dir() / "select_point.xml").read_text()
+    head, _, _rest = item.partition("<qti-response-processing")
+    native = ItemScorer.from_xml(
+        head + f'<qti-response-processing template="{url}"/></qti-assessment-item>'
+    )
+    assert native.template == "map_response_point"
+    assert native.score({"RESPONSE": None}).outcome("SCORE") == 0.0
+    assert native.score({"RESPONSE": "1 1"}).outcome("SCORE") == decl.area_mapping.default
 
 
 @pytest.mark.parametrize(
