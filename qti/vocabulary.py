@@ -5,7 +5,7 @@ and catalog elements, whose content vocabularies are open, are not checked."""
 
 from __future__ import annotations
 
-__all__ = ["OPEN_CONTENT", "QTI3_ELEMENTS"]
+__all__ = ["OPEN_CONTENT", "QTI3_ELEMENTS", "XHTML_ELEMENTS"]
 
 _NAMES = """
 assessment-item assessment-item-ref assessment-section assessment-section-ref
@@ -44,3 +44,91 @@ test-variables truncate variable
 
 QTI3_ELEMENTS = frozenset(f"qti-{name}" for name in _NAMES.split())
 OPEN_CONTENT = frozenset({"qti-companion-materials-info", "qti-catalog-info"})
+
+# The XHTML elements QTI content may use (item bodies, prompts, feedback): they keep their
+# names in 3.0 and are rendered as they are; object and param are converted, not kept.
+XHTML_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "label",
+        "li",
+        "mark",
+        "nav",
+        "ol",
+        "p",
+        "picture",
+        "pre",
+        "q",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+        "s",
+        "samp",
+        "section",
+        "small",
+        "source",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "track",
+        "tt",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+    ]
+)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from qti.vocabulary import XHTML_ELEMENTS
+
 __all__ = [
     "DROP_WITH_CONTENT",
     "HTML_ELEMENTS",
@@ -21,91 +23,8 @@ __all__ = [
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
-HTML_ELEMENTS = frozenset(
-    [
-        "a",
-        "abbr",
-        "acronym",
-        "address",
-        "article",
-        "aside",
-        "audio",
-        "b",
-        "bdi",
-        "bdo",
-        "big",
-        "blockquote",
-        "br",
-        "caption",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "del",
-        "details",
-        "dfn",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "label",
-        "li",
-        "mark",
-        "nav",
-        "ol",
-        "p",
-        "picture",
-        "pre",
-        "q",
-        "rb",
-        "rp",
-        "rt",
-        "rtc",
-        "ruby",
-        "s",
-        "samp",
-        "section",
-        "small",
-        "source",
-        "span",
-        "strong",
-        "sub",
-        "summary",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "time",
-        "tr",
-        "track",
-        "tt",
-        "u",
-        "ul",
-        "var",
-        "video",
-        "wbr",
-    ]
-)
+# The XHTML elements item content may use, rendered as they are (qti.vocabulary).
+HTML_ELEMENTS = XHTML_ELEMENTS
 
 # Elements that execute, embed other documents or submit data: gone, content and all.
 DROP_WITH_CONTENT = frozenset(
