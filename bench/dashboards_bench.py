@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import platform
 import random
 import statistics
 import sys
@@ -44,7 +42,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,59 +52,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_common import (  # noqa: E402
+    DOCS,
+    code_version,
+    configure_environment,
+    docs_block_write,
+    drop_database,
+    log,
+    machine,
+    pct,
+    recreate_database,
+)
 from dashboards_data import Scale, World, rollups_load, roster_seed  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/timeback_bench_dashboards"
 OUT = ROOT / "bench-data" / "dashboards"
-DOCS = ROOT / "docs" / "benchmarks.md"
-DOCS_BEGIN = "<!-- bench-dashboards:begin -->"
-DOCS_END = "<!-- bench-dashboards:end -->"
 WORLD_FILE = OUT / "world.json"
 
 Thunk = Callable[[], tuple[int, int]]  # performs one request: (status, body bytes)
 
 
-def log(msg: str) -> None:
-    print(f"[{datetime.now(UTC).strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 # ---- environment and database ----------------------------------------------------------------
-
-
-def configure_environment() -> str:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "timeback.settings.production",
-            # Production settings want a long secret and HTTPS; this is in-process.
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-dashboards-" + "x" * 60,
-            "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-        }
-    )
-    return url
-
-
-def _server(url: str) -> tuple[str, str]:
-    base, name = url.rsplit("/", 1)
-    return base.replace("postgres://", "postgresql://", 1), name
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    base, name = _server(url)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    base, name = _server(url)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def world_save(world: World) -> None:
@@ -289,12 +255,6 @@ def pages(world: World, *, student_pool: int, today: date) -> list[Page]:
 
 
 EXPECTED = {"student-poll": 204}
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least p % of them at or below it."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def _machine_busy() -> tuple[float, float]:
@@ -483,53 +443,6 @@ def profile_python(
 # ---- report ----------------------------------------------------------------------------------
 
 
-def code_version() -> str:
-    """The commit measured, and whether the pages' code differed from it (the process loads
-    the working tree as it is when the run starts)."""
-    import subprocess
-
-    def git(*cmd: str) -> str:
-        done = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "dashboards", "mastery", "roster", "templates")
-    return f"commit {commit}" + (", with uncommitted changes to the pages' code" if dirty else "")
-
-
-def machine() -> dict[str, str]:
-    from django.db import connection
-
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem_kb = next(
-        int(ln.split()[1])
-        for ln in Path("/proc/meminfo").read_text().splitlines()
-        if ln.startswith("MemTotal")
-    )
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
-        cur.execute("SELECT current_setting('shared_buffers'), current_setting('work_mem')")
-        shared_buffers, work_mem = cur.fetchone()
-    return {
-        "code": code_version(),
-        "cpu": cpu,
-        "nproc": str(os.cpu_count()),
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "postgresql": pg,
-        "pg_memory": f"shared_buffers {shared_buffers}, work_mem {work_mem}",
-        "python": platform.python_version(),
-        "date": datetime.now(UTC).date().isoformat(),
-    }
-
-
 def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
@@ -631,16 +544,6 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_docs(block: str) -> None:
-    text = DOCS.read_text()
-    if DOCS_BEGIN in text and DOCS_END in text:
-        head, rest = text.split(DOCS_BEGIN, 1)
-        _, tail = rest.split(DOCS_END, 1)
-        DOCS.write_text(f"{head}{DOCS_BEGIN}\n{block}\n{DOCS_END}{tail}")
-    else:
-        DOCS.write_text(f"{text.rstrip()}\n\n## Dashboards\n\n{DOCS_BEGIN}\n{block}\n{DOCS_END}\n")
-
-
 # ---- main ------------------------------------------------------------------------------------
 
 
@@ -674,7 +577,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
-    url = configure_environment()
+    url = configure_environment(default_db=DEFAULT_DB, name="dashboards")
     # A run with --pg-set writes its results, plans and profiles beside the plain run's.
     out_dir = OUT / "pg-set" if args.pg_set else OUT
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -740,7 +643,11 @@ def main() -> int:
             f"{n_students:,} students in {n_schools} schools, {n_courses} courses, "
             f"{n_classes} classes, {n_enrollments:,} enrollments, {n_apps} apps"
         )
-        results["machine"] = machine()
+        results["machine"] = machine(
+            code=code_version(
+                paths=("dashboards", "mastery", "roster", "templates"), what="the pages' code"
+            )
+        )
         page_list = pages(world, student_pool=args.student_pool, today=today)
         results["page_list"] = [(p.key, p.label, p.target_ms) for p in page_list]
         # As in the server processes (timeback/wsgi.py): start-up's objects frozen, young
@@ -791,7 +698,7 @@ def main() -> int:
     block = markdown(results, args)
     print("\n" + block)
     if args.write_docs:
-        write_docs(block)
+        docs_block_write(name="dashboards", heading="Dashboards", block=block)
         log(f"figures written to {DOCS.relative_to(ROOT)}")
     failed = [
         key

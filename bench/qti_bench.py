@@ -30,7 +30,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import statistics
@@ -38,7 +37,6 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,59 +46,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_common import (  # noqa: E402
+    DOCS,
+    code_version,
+    configure_environment,
+    docs_block_write,
+    drop_database,
+    log,
+    machine,
+    pct,
+    recreate_database,
+)
 from qti_items import CUSTOM, KINDS, Item, items_generate, manifest  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/timeback_bench_qti"
 OUT = ROOT / "bench-data" / "qti"
-DOCS = ROOT / "docs" / "benchmarks.md"
-DOCS_BEGIN = "<!-- bench-qti:begin -->"
-DOCS_END = "<!-- bench-qti:end -->"
 TARGET_RESPONSES_S = 2_000
 PROFILE_SCORINGS = 10_000
 CATEGORIES = (("correct", 0.5), ("partial", 0.2), ("wrong", 0.3))
 
 
-def log(msg: str) -> None:
-    print(f"[{datetime.now(UTC).strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 # ---- environment and database ----------------------------------------------------------------
-
-
-def configure_environment() -> str:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "timeback.settings.production",
-            # Production settings want a long secret and HTTPS; this is in-process.
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-qti-" + "x" * 60,
-            "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-        }
-    )
-    return url
-
-
-def _server(url: str) -> tuple[str, str]:
-    base, name = url.rsplit("/", 1)
-    return base.replace("postgres://", "postgresql://", 1), name
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    base, name = _server(url)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    base, name = _server(url)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---- the package -----------------------------------------------------------------------------
@@ -223,11 +189,6 @@ def pin_one_cpu() -> str:
     return "not pinned (no sched_setaffinity)"
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def scoring_measure(
     *, package_id: int, items: list[Item], responses: int, seed: int
 ) -> dict[str, Any]:
@@ -281,8 +242,8 @@ def scoring_measure(
         return {
             "n": len(ns),
             "responses_s": len(ns) / total_s if total_s else 0.0,
-            "p50_ms": _pct(ms, 0.5),
-            "p99_ms": _pct(ms, 0.99),
+            "p50_ms": pct(ms, 50),
+            "p99_ms": pct(ms, 99),
             "mean_ms": statistics.fmean(ms),
         }
 
@@ -290,8 +251,8 @@ def scoring_measure(
     return {
         "items_loaded": len(stored),
         "load_s": load_s,
-        "compile_ms_p50": _pct([n / 1e6 for n in compile_ns], 0.5),
-        "compile_ms_p99": _pct([n / 1e6 for n in compile_ns], 0.99),
+        "compile_ms_p50": pct([n / 1e6 for n in compile_ns], 50),
+        "compile_ms_p99": pct([n / 1e6 for n in compile_ns], 99),
         "compile_ms_mean": statistics.fmean(compile_ns) / 1e6,
         "compile_s": sum(compile_ns) / 1e9,
         "responses": responses,
@@ -361,48 +322,6 @@ def profiles(data: bytes, plan: list[Any]) -> dict[str, Any]:
 
 
 # ---- machine and report ----------------------------------------------------------------------
-
-
-def code_version() -> str:
-    import subprocess
-
-    def git(*cmd: str) -> str:
-        done = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "qti")
-    return f"commit {commit}" + (", with uncommitted changes to qti/" if dirty else "")
-
-
-def machine() -> dict[str, str]:
-    from django.db import connection
-
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem_kb = next(
-        int(ln.split()[1])
-        for ln in Path("/proc/meminfo").read_text().splitlines()
-        if ln.startswith("MemTotal")
-    )
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
-    return {
-        "code": code_version(),
-        "cpu": cpu,
-        "nproc": str(os.cpu_count()),
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "postgresql": pg,
-        "python": platform.python_version(),
-        "date": datetime.now(UTC).date().isoformat(),
-    }
 
 
 def loadavg() -> str:
@@ -484,19 +403,6 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_docs(block: str) -> None:
-    text = DOCS.read_text()
-    if DOCS_BEGIN in text and DOCS_END in text:
-        head, rest = text.split(DOCS_BEGIN, 1)
-        _, tail = rest.split(DOCS_END, 1)
-        DOCS.write_text(f"{head}{DOCS_BEGIN}\n{block}\n{DOCS_END}{tail}")
-    else:
-        DOCS.write_text(
-            f"{text.rstrip()}\n\n## QTI: package import and response scoring\n\n"
-            f"{DOCS_BEGIN}\n{block}\n{DOCS_END}\n"
-        )
-
-
 # ---- main ------------------------------------------------------------------------------------
 
 
@@ -516,7 +422,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
-    url = configure_environment()
+    url = configure_environment(default_db=DEFAULT_DB, name="qti")
     OUT.mkdir(parents=True, exist_ok=True)
     recreate_database(url)
     import django
@@ -529,7 +435,7 @@ def main() -> int:
     try:
         log(f"migrating {url.rsplit('/', 1)[1]}")
         call_command("migrate", verbosity=0)
-        results["machine"] = machine()
+        results["machine"] = machine(code=code_version(paths=("qti",), what="qti/"))
         t0 = time.monotonic()
         items = items_generate(count=args.items, seed=args.seed)
         data = package_zip(items)
@@ -567,7 +473,9 @@ def main() -> int:
     block = markdown(results, args)
     print("\n" + block)
     if args.write_docs:
-        write_docs(block)
+        docs_block_write(
+            name="qti", heading="QTI: package import and response scoring", block=block
+        )
         log(f"figures written to {DOCS.relative_to(ROOT)}")
     if results["scoring"]["mismatches"]:
         log("scores differ from the expected ones:\n  " + "\n  ".join(scoring["mismatches"]))
