@@ -10,6 +10,7 @@ take them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import threading
 from collections import OrderedDict
@@ -28,13 +29,20 @@ from qti.xml import local_name, qti_parse
 
 __all__ = [
     "CompiledItem",
+    "ItemRefPlace",
     "ResourcePage",
     "ScoredResponse",
     "compiled_item",
     "item_response_score",
     "resource_get",
     "resource_page",
+    "item_refs_below",
     "resources_visible",
+    "section_get",
+    "item_places",
+    "items_resolve",
+    "part_get",
+    "part_list",
 ]
 
 MSG_NOT_FOUND = "{label} {identifier!r} was not found"
@@ -91,7 +99,7 @@ def resource_get(
         resources_visible(org_ids=org_ids, kind=kind).filter(identifier=identifier).order_by("pk")
     )
     if not rows:
-        label = "Assessment item" if kind == "item" else kind.capitalize()
+        label = {"item": "Assessment item", "test": "Assessment test"}.get(kind, kind.capitalize())
         raise NotFound(MSG_NOT_FOUND.format(label=label, identifier=identifier), field="identifier")
     return next((r for r in rows if r.org_scope_id == home_org_id), rows[0])
 
@@ -286,3 +294,122 @@ def item_response_score(
         value = "Correct" if correct else "Incorrect"
     outcomes = {k: v.to_python() for k, v in result.outcomes.items()}
     return ScoredResponse(float(score), feedback_id, value, outcomes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessment tests: parts, sections and item references from the stored structure
+# ---------------------------------------------------------------------------------------------
+
+MSG_PART_NOT_FOUND = "Test part {identifier!r} was not found in assessment test {test!r}"
+MSG_SECTION_NOT_FOUND = "Section {identifier!r} was not found in test part {part!r}"
+
+
+@dataclass(frozen=True)
+class ItemRefPlace:
+    """One item reference of a test, with the test part and innermost section holding it."""
+
+    ref: dict[str, Any]
+    test_part: str
+    section: str
+
+
+def part_list(*, resource: QtiResource) -> list[dict[str, Any]]:
+    """The test parts of a stored test, as ``document_summary`` recorded them."""
+    return [
+        node
+        for node in resource.parsed.get("structure") or []
+        if node.get("type") == "qti-test-part"
+    ]
+
+
+def part_get(*, resource: QtiResource, identifier: str) -> dict[str, Any]:
+    part = next(
+        (p for p in part_list(resource=resource) if p.get("identifier") == identifier), None
+    )
+    if part is None:
+        message = MSG_PART_NOT_FOUND.format(identifier=identifier, test=resource.identifier)
+        raise NotFound(message, field="identifier")
+    return part
+
+
+def _sections_below(node: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for child in node.get("children") or []:
+        if child.get("type") == "qti-assessment-section":
+            found.append(child)
+            found.extend(_sections_below(child))
+    return found
+
+
+def section_get(*, part: dict[str, Any], identifier: str) -> dict[str, Any]:
+    """A section of the part by identifier, at any depth (subsections included)."""
+    section = next((s for s in _sections_below(part) if s.get("identifier") == identifier), None)
+    if section is None:
+        message = MSG_SECTION_NOT_FOUND.format(identifier=identifier, part=part.get("identifier"))
+        raise NotFound(message, field="identifier")
+    return section
+
+
+def item_refs_below(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item references under a part or section, subsections included, in document order."""
+    refs = []
+    for child in node.get("children") or []:
+        if child.get("type") == "qti-assessment-item-ref":
+            refs.append(child)
+        elif child.get("type") == "qti-assessment-section":
+            refs.extend(item_refs_below(child))
+    return refs
+
+
+def _places(node: dict[str, Any], part: str, section: str) -> list[ItemRefPlace]:
+    out = []
+    for child in node.get("children") or []:
+        if child.get("type") == "qti-assessment-item-ref":
+            out.append(ItemRefPlace(child, part, section))
+        elif child.get("type") == "qti-assessment-section":
+            out.extend(_places(child, part, child.get("identifier") or ""))
+    return out
+
+
+def item_places(*, resource: QtiResource) -> list[ItemRefPlace]:
+    """Every item reference of the test in document order."""
+    out = []
+    for part in part_list(resource=resource):
+        out.extend(_places(part, part.get("identifier") or "", ""))
+    return out
+
+
+def _joined_href(base: str, href: str) -> str:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), href)) if href else ""
+
+
+def items_resolve(*, resource: QtiResource, places: list[ItemRefPlace]) -> dict[int, QtiResource]:
+    """The stored items the references point at, by position in ``places``, in one query.
+    An item of the test's own org counts: first the one the reference's ``href`` names in
+    the test's package (imported packages keep paths), else the one with its identifier."""
+    identifiers = {p.ref.get("identifier") or "" for p in places}
+    hrefs = {_joined_href(resource.href, p.ref.get("href") or "") for p in places} - {""}
+    match = Q(identifier__in=identifiers)
+    if resource.package_id is not None and hrefs:
+        match |= Q(package_id=resource.package_id, href__in=hrefs)
+    rows = list(
+        QtiResource.objects.filter(match, kind="item", org_scope_id=resource.org_scope_id).order_by(
+            "pk"
+        )
+    )
+    by_href = {
+        r.href: r
+        for r in rows
+        if resource.package_id is not None and r.package_id == resource.package_id
+    }
+    by_identifier: dict[str, QtiResource] = {}
+    for row in rows:
+        by_identifier.setdefault(row.identifier, row)
+    found: dict[int, QtiResource] = {}
+    for index, place in enumerate(places):
+        item = by_href.get(_joined_href(resource.href, place.ref.get("href") or ""))
+        if item is None:
+            item = by_identifier.get(place.ref.get("identifier") or "")
+        if item is not None:
+            found[index] = item
+    return found

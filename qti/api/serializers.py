@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 from rest_framework import serializers
 
+from qti.api.selectors import item_refs_below, part_list
 from qti.models import QtiResource
 from qti.xml import QTI3_NS, local_name, qti_parse
 
@@ -18,7 +19,12 @@ __all__ = [
     "ProcessResponseSerializer",
     "ValidateSerializer",
     "item_data",
+    "item_ref_data",
+    "part_sections",
+    "section_data",
     "stimulus_data",
+    "test_data",
+    "test_part_data",
     "xml_content",
 ]
 
@@ -35,6 +41,9 @@ _ALWAYS_LISTS = frozenset(
         "qti-template-declaration",
         "qti-assessment-stimulus-ref",
         "qti-modal-feedback",
+        "qti-test-part",
+        "qti-assessment-section",
+        "qti-assessment-item-ref",
     }
 )
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -289,4 +298,120 @@ def stimulus_data(resource: QtiResource) -> dict[str, Any]:
     out["content"] = xml_content(root)
     out["createdAt"] = _iso(resource, "created_at")
     out["updatedAt"] = _iso(resource, "updated_at")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessment tests, from the stored XML and its recorded structure
+# ---------------------------------------------------------------------------------------------
+
+
+def _flag(node: dict[str, Any], name: str, default: bool) -> bool:
+    value = node.get(name)
+    return default if value is None else value == "true"
+
+
+def item_ref_data(ref: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"identifier": ref.get("identifier") or "", "href": ref.get("href") or ""}
+    for key, name in (("category", "category"), ("required", "required"), ("fixed", "fixed")):
+        if ref.get(name) is not None:
+            out[key] = ref[name].split() if key == "category" else ref[name] == "true"
+    return out
+
+
+def section_data(
+    section: dict[str, Any], *, sequence: int, refs: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A section in Timeback's shape. ``refs`` are its item references, those of its
+    subsections included (Timeback's sections do not nest)."""
+    out: dict[str, Any] = {
+        "identifier": section.get("identifier") or "",
+        "title": section.get("title") or "",
+        "visible": _flag(section, "visible", True),
+        # QTI's defaults: a section is neither required nor fixed unless it says so.
+        "required": _flag(section, "required", False),
+        "fixed": _flag(section, "fixed", False),
+        "sequence": sequence,
+        "qti-assessment-item-ref": [item_ref_data(r) for r in refs],
+    }
+    selection = (section.get("selection") or [None])[0]
+    if selection:
+        out["selection"] = {
+            "select": int(selection.get("select") or 0),
+            "withReplacement": selection.get("with-replacement") == "true",
+        }
+    ordering = (section.get("ordering") or [None])[0]
+    if ordering:
+        out["ordering"] = {"shuffle": ordering.get("shuffle") == "true"}
+    return out
+
+
+def part_sections(part: dict[str, Any]) -> list[dict[str, Any]]:
+    """The top-level sections of a part (or a section's subsections) in Timeback's shape."""
+    sections = [c for c in part.get("children") or [] if c.get("type") == "qti-assessment-section"]
+    return [section_data(s, sequence=n, refs=item_refs_below(s)) for n, s in enumerate(sections, 1)]
+
+
+def test_part_data(part: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "identifier": part.get("identifier") or "",
+        "navigationMode": part.get("navigation-mode") or "linear",
+        "submissionMode": part.get("submission-mode") or "individual",
+        "qti-assessment-section": part_sections(part),
+    }
+
+
+def _number(text: str | None) -> float | int | None:
+    if text is None:
+        return None
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _test_outcome(element: etree._Element) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "identifier": element.get("identifier") or "",
+        "cardinality": element.get("cardinality") or "single",
+    }
+    if element.get("base-type"):
+        out["baseType"] = element.get("base-type")
+    for key, attribute in (
+        ("normalMaximum", "normal-maximum"),
+        ("normalMinimum", "normal-minimum"),
+    ):
+        if element.get(attribute) is not None:
+            out[key] = _number(element.get(attribute))
+    default = element.find(f"{{{QTI3_NS}}}qti-default-value")
+    if default is not None:
+        values = [v.text or "" for v in default if isinstance(v.tag, str)]
+        out["defaultValue"] = {"value": values[0] if len(values) == 1 else values}
+    return out
+
+
+def test_data(resource: QtiResource) -> dict[str, Any]:
+    """An assessment test in Timeback's shape: its parts, sections and item references (from
+    the structure recorded when it was stored), outcome declarations, ``rawXml`` and
+    ``content``."""
+    root = qti_parse(resource.xml)
+    out: dict[str, Any] = {
+        "identifier": resource.identifier,
+        "title": resource.title,
+        "qtiVersion": "3.0",
+        "qti-test-part": [test_part_data(p) for p in part_list(resource=resource)],
+        "qti-outcome-declaration": [
+            _test_outcome(c)
+            for c in root
+            if isinstance(c.tag, str) and local_name(c) == "qti-outcome-declaration"
+        ],
+    }
+    limits = root.find(f"{{{QTI3_NS}}}qti-time-limits")
+    if limits is not None and limits.get("max-time") is not None:
+        out["timeLimit"] = _number(limits.get("max-time"))
+    out["metadata"] = dict(resource.metadata)
+    out["rawXml"] = resource.xml
+    out["content"] = xml_content(root)
+    out["createdAt"] = _iso(resource, "created_at")
+    out["updatedAt"] = _iso(resource, "updated_at")
+    # Stored tests passed the same checks as /validate.
+    out["isValidXml"] = True
     return out

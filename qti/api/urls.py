@@ -9,6 +9,9 @@ app_name = "qti-api"
 
 # With and without a trailing slash, no redirect (a redirected POST loses its body).
 # Identifiers are QTI identifiers (no slash).
+_TEST = r"assessment-tests/(?P<assessmentTestIdentifier>[^/]+)"
+_PART = _TEST + r"/test-parts/(?P<testPartIdentifier>[^/]+)"
+
 urlpatterns = [
     re_path(r"^assessment-items/?$", views.AssessmentItemListView.as_view(), name="items"),
     re_path(
@@ -24,6 +27,38 @@ urlpatterns = [
     re_path(r"^stimuli/?$", views.StimulusListView.as_view(), name="stimuli"),
     re_path(
         r"^stimuli/(?P<identifier>[^/]+)/?$", views.StimulusDetailView.as_view(), name="stimulus"
+    ),
+    re_path(r"^assessment-tests/?$", views.AssessmentTestListView.as_view(), name="tests"),
+    re_path(
+        r"^assessment-tests/(?P<identifier>[^/]+)/questions/?$",
+        views.AssessmentTestQuestionsView.as_view(),
+        name="test-questions",
+    ),
+    re_path(
+        rf"^{_TEST}/test-parts/?$",
+        views.TestPartListView.as_view(),
+        name="test-parts",
+    ),
+    re_path(
+        rf"^{_TEST}/test-parts/(?P<identifier>[^/]+)/?$",
+        views.TestPartDetailView.as_view(),
+        name="test-part",
+    ),
+    re_path(rf"^{_PART}/sections/?$", views.SectionListView.as_view(), name="sections"),
+    re_path(
+        rf"^{_PART}/sections/(?P<identifier>[^/]+)/?$",
+        views.SectionDetailView.as_view(),
+        name="section",
+    ),
+    re_path(
+        rf"^{_PART}/sections/(?P<identifier>[^/]+)/items/?$",
+        views.SectionItemListView.as_view(),
+        name="section-items",
+    ),
+    re_path(
+        r"^assessment-tests/(?P<identifier>[^/]+)/?$",
+        views.AssessmentTestDetailView.as_view(),
+        name="test",
     ),
     re_path(r"^validate/?$", views.ValidateView.as_view(), name="validate"),
 ]

@@ -22,7 +22,17 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import ApplicationError
-from qti.api.selectors import item_response_score, resource_get, resource_page
+from qti.api.selectors import (
+    item_places,
+    item_refs_below,
+    item_response_score,
+    items_resolve,
+    part_get,
+    part_list,
+    resource_get,
+    resource_page,
+    section_get,
+)
 from qti.api.serializers import (
     ITEM_SORTS,
     STIMULUS_SORTS,
@@ -30,7 +40,11 @@ from qti.api.serializers import (
     ProcessResponseSerializer,
     ValidateSerializer,
     item_data,
+    item_ref_data,
+    section_data,
     stimulus_data,
+    test_data,
+    test_part_data,
 )
 from qti.choices import ResourceKind
 from qti.models import QtiResource
@@ -49,9 +63,17 @@ from tenancy.scopes import QTI_CREATEPUT, QTI_DELETE, QTI_READONLY
 __all__ = [
     "AssessmentItemDetailView",
     "AssessmentItemListView",
+    "AssessmentTestDetailView",
+    "AssessmentTestListView",
+    "AssessmentTestQuestionsView",
     "ProcessResponseView",
+    "SectionDetailView",
+    "SectionItemListView",
+    "SectionListView",
     "StimulusDetailView",
     "StimulusListView",
+    "TestPartDetailView",
+    "TestPartListView",
     "ValidateView",
     "qti_exception_handler",
 ]
@@ -68,6 +90,10 @@ MSG_NOT_VALID = "The XML is not valid. Checks: {checks}. {note}"
 MSG_ENTITY_MISSING = "The {schema} {entity!r} was not found"
 MSG_VALIDATE_XML = "xml: is required when entityId is not given"
 MSG_DELETED = "Deleted"
+
+MSG_PART_FILTER = (
+    "filter: not supported on test parts and sections (use query, navigationMode, submissionMode)"
+)
 
 READ = (QTI_READONLY, QTI_CREATEPUT)
 WRITE = (QTI_CREATEPUT,)
@@ -171,6 +197,8 @@ class QtiView(APIView):
         return request.data
 
     def shape(self, resource: QtiResource) -> dict[str, Any]:
+        if self.kind == ResourceKind.TEST:
+            return test_data(resource)
         return item_data(resource) if self.kind == ResourceKind.ITEM else stimulus_data(resource)
 
     def document_xml(self, data: dict[str, Any], *, identifier: str | None = None) -> Any:
@@ -283,6 +311,190 @@ class StimulusDetailView(_DetailView):
     """``GET``, ``PUT``, ``DELETE /stimuli/{identifier}``."""
 
     kind = ResourceKind.STIMULUS
+
+
+class AssessmentTestListView(_ListView):
+    """``GET /assessment-tests`` (search, filter, sort, page); ``POST`` creates one from its
+    XML."""
+
+    kind = ResourceKind.TEST
+    sorts = STIMULUS_SORTS
+
+
+class AssessmentTestDetailView(_DetailView):
+    """``GET``, ``PUT``, ``DELETE /assessment-tests/{identifier}``."""
+
+    kind = ResourceKind.TEST
+
+
+class AssessmentTestQuestionsView(QtiView):
+    """``GET /assessment-tests/{identifier}/questions``: each item reference with the stored
+    item it resolves to in the test's org. References that resolve to no stored item are
+    listed under ``unresolved`` (Timeback's shape has no place for a question without its
+    item)."""
+
+    kind = ResourceKind.TEST
+
+    def get(self, request: Request, identifier: str) -> Response:
+        test = self.find(request, identifier)
+        places = item_places(resource=test)
+        items = items_resolve(resource=test, places=places)
+        questions, unresolved = [], []
+        for index, place in enumerate(places):
+            reference = {
+                **item_ref_data(place.ref),
+                "testPart": place.test_part,
+                "section": place.section,
+            }
+            if index in items:
+                questions.append({"reference": reference, "question": item_data(items[index])})
+            else:
+                unresolved.append(reference)
+        return Response(
+            {
+                "assessmentTest": test.identifier,
+                "title": test.title,
+                "totalQuestions": len(questions),
+                "questions": questions,
+                "unresolved": unresolved,
+            }
+        )
+
+
+# Test parts and sections are read from the test's recorded structure; they are edited by
+# replacing the test's XML (PUT /assessment-tests/{identifier}).
+
+
+def _page_of(request: Request, rows: list[dict[str, Any]], *, title_key: str = "title") -> Response:
+    """A page of in-memory rows (parts or sections) in the list shape of the other lists:
+    ``query`` searches identifier and title, ``sort`` by title or identifier (``createdAt``
+    and ``updatedAt`` are those of the test: document order)."""
+    query = ListQuerySerializer(data=request.query_params, sorts=STIMULUS_SORTS)
+    query.is_valid(raise_exception=True)
+    params = query.validated_data
+    if params["filter"]:
+        raise ApplicationError(MSG_PART_FILTER, field="filter")
+    needle = params["query"].lower()
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if needle in str(r.get("identifier", "")).lower()
+            or needle in str(r.get(title_key, "")).lower()
+        ]
+    sort, order = params["sort"], params["order"]
+    if sort in ("title", "identifier"):
+        rows = sorted(rows, key=lambda r: str(r.get(sort, "")).lower())
+    if order == "desc":
+        rows = rows[::-1]
+    limit, page = params["limit"], params["page"]
+    total = len(rows)
+    start = (page - 1) * limit
+    return Response(
+        {
+            "items": rows[start : start + limit],
+            "total": total,
+            "page": page,
+            "pages": (total + limit - 1) // limit,
+            "limit": limit,
+            "sort": sort,
+            "order": order,
+        }
+    )
+
+
+class _StructureView(QtiView):
+    """Reads below a test: the test found as ``/assessment-tests/{identifier}`` finds it."""
+
+    kind = ResourceKind.TEST
+
+    def part(self, request: Request, test: str, part: str) -> dict[str, Any]:
+        return part_get(resource=self.find(request, test), identifier=part)
+
+
+class TestPartListView(_StructureView):
+    """``GET /assessment-tests/{assessmentTestIdentifier}/test-parts``."""
+
+    def get(self, request: Request, assessmentTestIdentifier: str) -> Response:  # noqa: N803
+        parts = [
+            test_part_data(p)
+            for p in part_list(resource=self.find(request, assessmentTestIdentifier))
+        ]
+        for name in ("navigationMode", "submissionMode"):
+            wanted = request.query_params.get(name)
+            if wanted:
+                parts = [p for p in parts if p[name] == wanted]
+        return _page_of(request, parts, title_key="identifier")
+
+
+class TestPartDetailView(_StructureView):
+    """``GET /assessment-tests/{assessmentTestIdentifier}/test-parts/{identifier}``."""
+
+    def get(self, request: Request, assessmentTestIdentifier: str, identifier: str) -> Response:  # noqa: N803
+        return Response(test_part_data(self.part(request, assessmentTestIdentifier, identifier)))
+
+
+class SectionListView(_StructureView):
+    """``GET .../test-parts/{testPartIdentifier}/sections``: the part's top-level sections."""
+
+    def get(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+    ) -> Response:
+        part = self.part(request, assessmentTestIdentifier, testPartIdentifier)
+        return _page_of(request, test_part_data(part)["qti-assessment-section"])
+
+
+class SectionDetailView(_StructureView):
+    """``GET .../test-parts/{testPartIdentifier}/sections/{identifier}`` (a subsection too)."""
+
+    def section(self, request: Request, test: str, part: str, identifier: str) -> dict[str, Any]:
+        found = self.part(request, test, part)
+        section = section_get(part=found, identifier=identifier)
+        siblings = _siblings(found, section)
+        return section_data(
+            section, sequence=siblings.index(section) + 1, refs=item_refs_below(section)
+        )
+
+    def get(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        return Response(
+            self.section(request, assessmentTestIdentifier, testPartIdentifier, identifier)
+        )
+
+
+def _siblings(node: dict[str, Any], target: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sections beside ``target`` (its parent's sections), found from ``node`` down."""
+    sections = [c for c in node.get("children") or [] if c.get("type") == "qti-assessment-section"]
+    if any(s is target for s in sections):
+        return sections
+    for child in sections:
+        found = _siblings(child, target)
+        if found:
+            return found
+    return []
+
+
+class SectionItemListView(SectionDetailView):
+    """``GET .../sections/{identifier}/items``: the section's item references (subsections'
+    included), paged like the other lists."""
+
+    def get(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        section = self.section(request, assessmentTestIdentifier, testPartIdentifier, identifier)
+        return _page_of(request, section["qti-assessment-item-ref"], title_key="href")
 
 
 class ProcessResponseView(QtiView):
