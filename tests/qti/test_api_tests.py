@@ -300,3 +300,16 @@ def test_the_official_bbqs_test(client_a: APIClient, org_a: Org) -> None:
     first = questions["questions"][0]
     assert first["reference"]["identifier"] == "id-5c1b1e2d56bd"
     assert first["question"]["identifier"] == "either-or-choice-root2"
+
+
+def test_query_counts_do_not_grow_with_the_test(
+    client_a: APIClient, stored: None, django_assert_num_queries: Any
+) -> None:
+    # Token and grant are cached after the first call; the test is one query, its items one.
+    client_a.get("/assessment-tests/quiz-1")
+    with django_assert_num_queries(2):
+        client_a.get("/assessment-tests/quiz-1/questions")
+    with django_assert_num_queries(1):
+        client_a.get("/assessment-tests/quiz-1/test-parts/P1/sections/S1/items")
+    with django_assert_num_queries(2):
+        client_a.get("/assessment-tests")
