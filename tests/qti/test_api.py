@@ -13,13 +13,10 @@ from qti.api import selectors
 from qti.models import QtiResource
 from roster.models import Org
 from tests.conftest import shared_path
+from tests.qti.conftest import DELETE, READ, WRITE
 
 pytestmark = pytest.mark.django_db
 
-READ = "https://purl.imsglobal.org/spec/qti/v3/scope/readonly"
-WRITE = "https://purl.imsglobal.org/spec/qti/v3/scope/createput"
-DELETE = "https://purl.imsglobal.org/spec/qti/v3/scope/delete"
-ALL = (READ, WRITE, DELETE)
 
 NS = (
     'xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" '
@@ -108,26 +105,6 @@ METADATA = {
     "difficulty": "easy",
     "learningObjectiveSet": [{"source": "CASE", "learningObjectiveIds": ["id-1"]}],
 }
-
-
-@pytest.fixture
-def org_a(db: None) -> Org:
-    return Org.objects.create(sourced_id="qa", name="QTI A", type="district")
-
-
-@pytest.fixture
-def org_b(db: None) -> Org:
-    return Org.objects.create(sourced_id="qb", name="QTI B", type="district")
-
-
-@pytest.fixture
-def client_a(api_client_for: Callable[..., APIClient], org_a: Org) -> APIClient:
-    return api_client_for(org_a, ALL)
-
-
-@pytest.fixture
-def client_b(api_client_for: Callable[..., APIClient], org_b: Org) -> APIClient:
-    return api_client_for(org_b, ALL)
 
 
 def create_item(client: APIClient, xml: str | None = None, **extra: Any) -> Any:

@@ -13,12 +13,9 @@ from qti.models import QtiResource
 from qti.services.packages import package_import
 from roster.models import Org
 from tests.conftest import shared_path
+from tests.qti.conftest import DELETE, READ, WRITE
 from tests.qti.test_api import (
-    ALL,
-    DELETE,
     NS,
-    READ,
-    WRITE,
     _openapi_schema,
     _validate,
     create_item,
@@ -50,26 +47,6 @@ def assessment_test_xml(identifier: str = "quiz-1", title: str = "Quiz") -> str:
     </qti-assessment-section>
   </qti-test-part>
 </qti-assessment-test>"""
-
-
-@pytest.fixture
-def org_a(db: None) -> Org:
-    return Org.objects.create(sourced_id="ta", name="Tests A", type="district")
-
-
-@pytest.fixture
-def org_b(db: None) -> Org:
-    return Org.objects.create(sourced_id="tb", name="Tests B", type="district")
-
-
-@pytest.fixture
-def client_a(api_client_for: Callable[..., APIClient], org_a: Org) -> APIClient:
-    return api_client_for(org_a, ALL)
-
-
-@pytest.fixture
-def client_b(api_client_for: Callable[..., APIClient], org_b: Org) -> APIClient:
-    return api_client_for(org_b, ALL)
 
 
 def create_test(client: APIClient, xml: str | None = None) -> Any:
