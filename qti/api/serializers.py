@@ -10,8 +10,8 @@ from typing import Any
 from lxml import etree
 from rest_framework import serializers
 
-from qti.api.selectors import item_refs_below, part_list
 from qti.models import QtiResource
+from qti.selectors import item_refs_below, part_list
 from qti.xml import QTI3_NS, local_name, qti_parse
 
 __all__ = [

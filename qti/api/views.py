@@ -22,17 +22,6 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import ApplicationError
-from qti.api.selectors import (
-    item_places,
-    item_refs_below,
-    item_response_score,
-    items_resolve,
-    part_get,
-    part_list,
-    resource_get,
-    resource_page,
-    section_get,
-)
 from qti.api.serializers import (
     ITEM_SORTS,
     STIMULUS_SORTS,
@@ -48,6 +37,17 @@ from qti.api.serializers import (
 )
 from qti.choices import ResourceKind
 from qti.models import QtiResource
+from qti.selectors import (
+    item_places,
+    item_refs_below,
+    item_response_score,
+    items_resolve,
+    part_get,
+    part_list,
+    resource_get,
+    resource_page,
+    section_get,
+)
 from qti.services.resources import (
     CHECKS_NOTE,
     document_check,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from qti.api import selectors
+from qti import selectors
 from qti.models import QtiResource
 from roster.models import Org
 from tests.conftest import shared_path
