@@ -867,6 +867,25 @@ class _Renderer:
     def _gap_match(self, src: etree._Element, dst: etree._Element) -> None:
         identifier = src.get("response-identifier", "")
         fieldset = self._fieldset(src, dst)
+        labels = self._gap_choice_bank(src, fieldset, named=False)
+        outer = self._gap_scope
+        self._gap_scope = (identifier, labels, set(self._values(identifier)))
+        for child in src:
+            if isinstance(child.tag, str) and local_name(child) not in (
+                "qti-prompt",
+                "qti-gap-text",
+                "qti-gap-img",
+            ):
+                self._emit(child, fieldset)
+                _add_text(fieldset, child.tail)
+        self._gap_scope = outer
+
+    def _gap_choice_bank(
+        self, src: etree._Element, fieldset: etree._Element, *, named: bool
+    ) -> list[tuple[str, str]]:
+        """The gap texts and images of a (graphic) gap match as a list (shuffled as the
+        interaction says), each with its name shown when ``named``; returns (identifier,
+        label) for the selects."""
         choices = self._shuffled(
             src,
             [
@@ -880,18 +899,11 @@ class _Renderer:
         for choice in choices:
             item = _el(bank, "li", class_=_classes(local_name(choice), choice.get("class")))
             self._children_into(choice, item)
-            labels.append((choice.get("identifier", ""), self._gap_label(choice)))
-        outer = self._gap_scope
-        self._gap_scope = (identifier, labels, set(self._values(identifier)))
-        for child in src:
-            if isinstance(child.tag, str) and local_name(child) not in (
-                "qti-prompt",
-                "qti-gap-text",
-                "qti-gap-img",
-            ):
-                self._emit(child, fieldset)
-                _add_text(fieldset, child.tail)
-        self._gap_scope = outer
+            label = self._gap_label(choice)
+            if named:
+                _el(item, "span", label, class_="qti-gap-name")
+            labels.append((choice.get("identifier", ""), label))
+        return labels
 
     def _gap_label(self, choice: etree._Element) -> str:
         image = _first(choice, "object", "img")
@@ -1005,22 +1017,7 @@ class _Renderer:
         hotspots = self._hotspots(src, ("qti-associable-hotspot",))
         for number, (_, _, hotspot) in enumerate(hotspots, start=1):
             self._marker(box, hotspot, number, width, height).text = str(number)
-        gaps = self._shuffled(
-            src,
-            [
-                c
-                for c in src
-                if isinstance(c.tag, str) and local_name(c) in ("qti-gap-img", "qti-gap-text")
-            ],
-        )
-        bank = _el(fieldset, "ul", class_="qti-gap-choices", aria_label="Choices")
-        labels: list[tuple[str, str]] = []
-        for gap in gaps:
-            item = _el(bank, "li", class_=local_name(gap))
-            self._children_into(gap, item)
-            label = self._gap_label(gap)
-            _el(item, "span", label, class_="qti-gap-name")
-            labels.append((gap.get("identifier", ""), label))
+        labels = self._gap_choice_bank(src, fieldset, named=True)
         selected = self._values(identifier)
         rows = _el(fieldset, "div", class_="qti-gap-targets")
         for hotspot_id, hotspot_label, _ in hotspots:
