@@ -541,10 +541,9 @@ def rollups_rebuild(*, days: Collection[dt.date] | None = None) -> int:
                 unique_fields=["api_client", "day"],
                 update_fields=[*QUALITY_SUMS, "updated_at"],
             )
-        # The per student × app × course buckets of these app-days are stale now: dropping
-        # their markers has the next fill rewrite them from the rebuilt sources.
-        for client, day in app_days:
-            RollupFill.objects.filter(api_client_id=client, day=day).delete()
+        # The per student × app × course buckets of these days are stale now: dropping their
+        # markers (one statement) has the next fill rewrite them from the rebuilt sources.
+        RollupFill.objects.filter(day__in={day for _, day in app_days}).delete()
         return len(app_days)
 
 
