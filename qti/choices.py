@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["ImportStatus", "ResourceKind"]
+__all__ = ["AttemptStatus", "ImportStatus", "ItemSessionStatus", "ResourceKind"]
 
 
 class ResourceKind(models.TextChoices):
@@ -31,3 +31,17 @@ class ResourceKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "imported"
     REFUSED = "refused", "refused"
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "in progress"
+    COMPLETED = "completed", "completed"
+
+
+class ItemSessionStatus(models.TextChoices):
+    """QTI's item session states: not yet presented, presented (responses may be saved),
+    and closed (no more attempts; its results are final)."""
+
+    INITIAL = "initial", "not presented"
+    INTERACTING = "interacting", "presented"
+    CLOSED = "closed", "closed"

@@ -9,12 +9,14 @@ difficulty, learning objective set) lives in ``metadata``.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from common.models import BaseModel
-from qti.choices import ImportStatus, ResourceKind
+from qti.choices import AttemptStatus, ImportStatus, ItemSessionStatus, ResourceKind
 
-__all__ = ["QtiAsset", "QtiPackage", "QtiResource"]
+__all__ = ["ItemSession", "QtiAsset", "QtiPackage", "QtiResource", "TestAttempt"]
 
 
 class QtiPackage(BaseModel):
@@ -100,3 +102,94 @@ class QtiAsset(BaseModel):
 
     def __str__(self) -> str:
         return self.path
+
+
+class TestAttempt(BaseModel):
+    """One student's attempt at a test: its route (selection and ordering drawn with
+    ``seed``, see ``qti.processing.navigation``), where the student is, when each part and
+    section was entered, and the test's outcomes once it ends."""
+
+    __test__ = False  # not a test case, whatever its name says
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    test = models.ForeignKey(QtiResource, on_delete=models.PROTECT, related_name="attempts")
+    student = models.ForeignKey("roster.User", on_delete=models.PROTECT, related_name="+")
+    org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField(help_text="1 for the student's first attempt")
+    seed = models.BigIntegerField()
+    status = models.CharField(
+        max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    route = models.JSONField(default=dict)
+    position = models.IntegerField(
+        null=True, blank=True, help_text="The stop presented now (None once ended)"
+    )
+    part = models.PositiveIntegerField(default=0, help_text="The test part under way")
+    entered = models.JSONField(
+        default=dict, blank=True, help_text="When the test, each part and section was entered"
+    )
+    outcomes = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["test", "student", "number"],
+                name="qti_attempt_unique_number",
+                violation_error_message="This attempt number is already taken",
+            ),
+            models.UniqueConstraint(
+                fields=["test", "student"],
+                condition=models.Q(status="in_progress"),
+                name="qti_attempt_one_open",
+                violation_error_message="The student already has an attempt under way",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} at {self.test_id} by {self.student_id}"
+
+
+class ItemSession(BaseModel):
+    """One stop of an attempt's route: an item as presented, its session state (template
+    values, adaptive outcomes), the responses saved or submitted and their outcomes."""
+
+    attempt = models.ForeignKey(TestAttempt, on_delete=models.CASCADE, related_name="sessions")
+    position = models.PositiveIntegerField(help_text="Index of the stop in the route")
+    ref = models.CharField(max_length=255, help_text="The item reference's identifier")
+    item = models.ForeignKey(QtiResource, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=ItemSessionStatus.choices, default=ItemSessionStatus.INITIAL
+    )
+    state = models.JSONField(default=dict, blank=True)
+    responses = models.JSONField(
+        default=dict, blank=True, help_text="The candidate's responses as entered"
+    )
+    response_values = models.JSONField(
+        default=dict, blank=True, help_text="The response variables as last processed"
+    )
+    outcomes = models.JSONField(default=dict, blank=True)
+    feedback = models.JSONField(default=list, blank=True, help_text="Feedback identifiers shown")
+    num_attempts = models.PositiveIntegerField(default=0)
+    correct = models.BooleanField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    max_score = models.FloatField(null=True, blank=True)
+    duration = models.FloatField(default=0.0, help_text="Seconds spent on the item")
+    presented_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"],
+                name="qti_session_unique_position",
+                violation_error_message="One session per stop of the route",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} ({self.status})"

@@ -26,13 +26,15 @@ from .rules import (
     run_rules,
 )
 from .templates import template_name, template_rules
-from .values import NUMERIC, QtiProcessingError, Value, value_from_json
+from .values import NUMERIC, QtiProcessingError, Value, value_dump, value_from_json, value_load
 
 __all__ = [
     "FeedbackRef",
+    "ItemRef",
     "ItemResult",
     "ItemScorer",
     "ItemState",
+    "TestContext",
     "item_score",
     "test_outcomes",
 ]
@@ -66,6 +68,37 @@ class ItemState:
     outcomes: dict[str, Value] = field(default_factory=dict)
     num_attempts: int = 0
     completion_status: str = "not_attempted"
+
+    def dump(self) -> dict[str, Any]:
+        """A JSON form for storage (``ItemState.load`` reads it back)."""
+
+        def values(d: dict[str, Value]) -> dict[str, Any]:
+            return {k: value_dump(v) for k, v in d.items()}
+
+        return {
+            "seed": self.seed,
+            "templateValues": values(self.template_values),
+            "correct": values(self.correct),
+            "defaults": values(self.defaults),
+            "outcomes": values(self.outcomes),
+            "numAttempts": self.num_attempts,
+            "completionStatus": self.completion_status,
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> ItemState:
+        def values(key: str) -> dict[str, Value]:
+            return {k: value_load(v) for k, v in (data.get(key) or {}).items()}
+
+        return cls(
+            seed=data.get("seed"),
+            template_values=values("templateValues"),
+            correct=values("correct"),
+            defaults=values("defaults"),
+            outcomes=values("outcomes"),
+            num_attempts=int(data.get("numAttempts") or 0),
+            completion_status=str(data.get("completionStatus") or "not_attempted"),
+        )
 
 
 @dataclass(slots=True)
@@ -510,9 +543,13 @@ def _item_refs(root: etree._Element) -> list[ItemRef]:
 
 
 def test_outcomes(
-    *, test_xml: bytes | str | etree._Element, item_results: dict[str, ItemResult]
+    *,
+    test_xml: bytes | str | etree._Element,
+    item_results: dict[str, ItemResult],
+    refs: list[ItemRef] | None = None,
 ) -> dict[str, Value]:
-    """Run a test's outcome processing over the results of its items."""
+    """Run a test's outcome processing over the results of its items (``refs``: the item
+    references an attempt's route kept, by default every one of the document)."""
     root = _as_root(test_xml)
     if local_name(root) != "qti-assessment-test":
         raise QtiProcessingError(
@@ -537,7 +574,7 @@ def test_outcomes(
         correct={},
         defaults={k: d.default for k, d in declarations.items()},
         rng=random.Random(0),
-        test=TestContext(_item_refs(root), item_results),
+        test=TestContext(_item_refs(root) if refs is None else refs, item_results),
     )
     with contextlib.suppress(ExitProcessing):
         run_rules(rules, ctx)

@@ -27,7 +27,9 @@ __all__ = [
     "parse_base",
     "parse_duration",
     "value_from_json",
+    "value_dump",
     "value_from_strings",
+    "value_load",
     "value_to_json",
 ]
 
@@ -353,3 +355,39 @@ def value_to_json(value: Value) -> Any:
     if value.cardinality == "record":
         return {k: value_to_json(v) for k, v in value.value.items()}
     return [_scalar_json(value.base_type, v) for v in value.value]
+
+
+# -- storage --------------------------------------------------------------------------------
+
+
+def value_dump(value: Value) -> dict[str, Any]:
+    """A lossless JSON form of ``value`` (with its cardinality and base type), for storage."""
+    if value.cardinality == "record":
+        fields = None if value.is_null else {k: value_dump(v) for k, v in value.value.items()}
+        return {"cardinality": "record", "baseType": None, "value": fields}
+    raw: Any
+    if value.is_null:
+        raw = None
+    elif value.cardinality == "single":
+        raw = list(value.value) if isinstance(value.value, tuple) else value.value
+    else:
+        raw = [list(v) if isinstance(v, tuple) else v for v in value.value]
+    return {"cardinality": value.cardinality, "baseType": value.base_type, "value": raw}
+
+
+def _scalar_load(raw: Any) -> Any:
+    return tuple(raw) if isinstance(raw, list) else raw
+
+
+def value_load(data: dict[str, Any]) -> Value:
+    """The ``Value`` that ``value_dump`` stored."""
+    cardinality = data["cardinality"]
+    base = data.get("baseType")
+    raw = data.get("value")
+    if raw is None:
+        return Value(cardinality, base, None)
+    if cardinality == "record":
+        return Value("record", None, {k: value_load(v) for k, v in raw.items()})
+    if cardinality == "single":
+        return Value("single", base, _scalar_load(raw))
+    return Value(cardinality, base, tuple(_scalar_load(v) for v in raw))
