@@ -165,14 +165,16 @@ def attempt_start(
     sessions = []
     for index, stop in enumerate(stops):
         scorer = compiled_item(resource=items[index]).scorer
-        state = scorer.new_state(seed=_session_seed(seed, index))
+        session_seed = _session_seed(seed, index)
+        try:
+            dumped = scorer.new_state(seed=session_seed).dump()
+        except QtiProcessingError as exc:
+            # e.g. a custom operator no extension provides: the item keeps its template
+            # defaults, and its page says why
+            dumped = {**ItemState(seed=session_seed).dump(), "problem": str(exc)}
         sessions.append(
             ItemSession(
-                attempt=attempt,
-                position=index,
-                ref=stop["ref"],
-                item=items[index],
-                state=state.dump(),
+                attempt=attempt, position=index, ref=stop["ref"], item=items[index], state=dumped
             )
         )
     ItemSession.objects.bulk_create(sessions)
@@ -192,6 +194,7 @@ class _Run:
     attempt: TestAttempt
     sessions: list[ItemSession]
     dirty: set[int]
+    scored: bool = False
 
     @classmethod
     def load(cls, attempt: TestAttempt) -> _Run:
@@ -372,7 +375,10 @@ class _Run:
             if session.status == ItemSessionStatus.INITIAL:
                 continue
             if part["submissionMode"] == "simultaneous" and session.num_attempts == 0:
-                self.score(session, session.responses, now)
+                try:
+                    self.score(session, session.responses, now)
+                except ApplicationError as exc:  # checked when saved: the item cannot score
+                    session.state = {**session.state, "problem": str(exc)}
             self.leave(position, now)
 
     def finish(self, now: dt.datetime) -> None:
@@ -411,6 +417,7 @@ class _Run:
         session.max_score = result.max_score
         session.responses = raw
         session.submitted_at = now
+        self.scored = True
         if session.presented_at:
             session.duration = (now - session.presented_at).total_seconds()
         self.dirty.add(session.position)
@@ -421,6 +428,9 @@ class _Run:
         for position in sorted(self.dirty):
             self.sessions[position].save()
         self.dirty.clear()
+        if self.scored and self.attempt.status == AttemptStatus.IN_PROGRESS:
+            # outcome processing after each submission, as an individual part asks
+            self.attempt.outcomes = {k: value_dump(v) for k, v in self.outcomes().items()}
         self.attempt.save()
         if self.attempt.status == AttemptStatus.COMPLETED:
             _gradebook_write(self.attempt, self.sessions)
@@ -432,7 +442,7 @@ def _require_open(run: _Run) -> int:
     return run.attempt.position
 
 
-def _reachable(run: _Run, position: int) -> ItemSession:
+def _reachable(run: _Run, position: int, now: dt.datetime) -> ItemSession:
     """The session at ``position`` if the student may act on it now."""
     current = _require_open(run)
     if not 0 <= position < len(run.sessions):
@@ -445,6 +455,10 @@ def _reachable(run: _Run, position: int) -> ItemSession:
     session = run.sessions[position]
     if session.status == ItemSessionStatus.CLOSED:
         raise Conflict(MSG_CLOSED.format(ref=session.ref), field="position")
+    if session.status == ItemSessionStatus.INITIAL:  # answered from the part's overview
+        session.status = ItemSessionStatus.INTERACTING
+        session.presented_at = now
+        run.dirty.add(position)
     return session
 
 
@@ -560,12 +574,9 @@ def item_responses_save(
     scores them when it is submitted; an individual part keeps them as a draft)."""
 
     def save(run: _Run, now: dt.datetime) -> ItemSession:
-        session = _reachable(run, position)
+        session = _reachable(run, position, now)
         _parsed_responses(session, responses)
         session.responses = responses
-        if session.status == ItemSessionStatus.INITIAL:  # answered from the part's overview
-            session.status = ItemSessionStatus.INTERACTING
-            session.presented_at = now
         run.dirty.add(position)
         return session
 
@@ -584,7 +595,7 @@ def item_submit(
     part then moves on by itself unless the student may see feedback first."""
 
     def submit(run: _Run, now: dt.datetime) -> ItemSession:
-        session = _reachable(run, position)
+        session = _reachable(run, position, now)
         if run.part["submissionMode"] == "simultaneous":
             raise ApplicationError(MSG_SIMULTANEOUS, field="action")
         control = run.stop(position)["control"]
@@ -657,7 +668,7 @@ def attempt_goto(
 
     def goto(run: _Run, now: dt.datetime) -> TestAttempt:
         if position != _require_open(run):
-            _reachable(run, position)
+            _reachable(run, position, now)
             run.go(position, now)
         return run.attempt
 

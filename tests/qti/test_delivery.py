@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from lxml import etree
 
 from common.exceptions import ApplicationError, Conflict
 from qti.models import ItemSession, QtiResource, TestAttempt
 from qti.processing.navigation import route_plan
+from qti.processing.values import value_to_json
+from qti.selectors import compiled_item
+from qti.selectors_delivery import RESULTS_NS, attempt_results_report
 from qti.services.delivery import (
     attempt_goto,
     attempt_next,
@@ -20,9 +24,11 @@ from qti.services.delivery import (
     line_item_sourced_id,
     part_submit,
 )
+from qti.services.packages import package_import
 from qti.services.resources import qti_resource_create
 from qti.xml import qti_parse
 from roster.models import AssessmentLineItem, AssessmentResult, Org, User
+from tests.conftest import SHARED
 from tests.qti.delivery_fixtures import (
     adaptive_item,
     assessment_test,
@@ -456,3 +462,86 @@ def test_only_tests_start(school: Org, student: User) -> None:
     item = qti_resource_create(org_id=school.pk, kind="item", xml=choice_item("Q1"))
     with pytest.raises(ApplicationError, match="not an assessment test"):
         attempt_start(test=item, student=student, now=T0)
+
+
+# ---- the results report -------------------------------------------------------------------
+
+RESULTS_XSD = SHARED / "fixtures" / "qti" / "xsd" / "qtiv3p0" / "imsqti_resultv3p0_v1p0.xsd"
+
+
+def test_the_results_report_names_every_item_presented(school: Org, student: User) -> None:
+    body = part("P1", section("S1", ref("Q1") + ref("SUM") + ref("Q3")))
+    items = {"Q1": choice_item("Q1"), "SUM": templated_item("SUM"), "Q3": choice_item("Q3")}
+    test = store(school, assessment_test(body), items)
+    attempt = attempt_start(test=test, student=student, seed=2, now=T0)
+    item_submit(attempt=attempt, position=0, responses={"RESPONSE": "A"}, now=at(5))
+    item_submit(attempt=attempt, position=1, responses={"RESPONSE": "0"}, now=at(9))
+    attempt.refresh_from_db()
+    report = etree.fromstring(attempt_results_report(attempt=attempt))
+    ns = {"r": RESULTS_NS}
+    assert report.find("r:context", ns).get("sourcedId") == "dl-student"
+    outcomes = {
+        v.get("identifier"): v.findtext("r:value", namespaces=ns)
+        for v in report.findall("r:testResult/r:outcomeVariable", ns)
+    }
+    assert outcomes["SCORE"] == "1.0"
+    results = report.findall("r:itemResult", ns)
+    assert [r.get("identifier") for r in results] == ["Q1", "SUM", "Q3"]
+    assert [r.get("sessionStatus") for r in results] == ["final", "final", "pendingSubmission"]
+    q1 = results[0]
+    response = q1.find("r:responseVariable[@identifier='RESPONSE']", ns)
+    assert response.findtext("r:correctResponse/r:value", namespaces=ns) == "A"
+    assert response.findtext("r:candidateResponse/r:value", namespaces=ns) == "A"
+    templates = {t.get("identifier") for t in results[1].findall("r:templateVariable", ns)}
+    assert templates == {"A", "B"}
+    if RESULTS_XSD.exists():
+        schema = etree.XMLSchema(etree.parse(str(RESULTS_XSD)))
+        schema.assertValid(report)
+
+
+@pytest.mark.skipif(not (SHARED / "fixtures" / "qti").exists(), reason="no ../shared")
+def test_the_official_bbqs_test_delivered_with_its_correct_responses(
+    school: Org, student: User
+) -> None:
+    folder = SHARED / "fixtures" / "qti" / "packages" / "BBQsTest"
+    data = next(folder.glob("*.zip")).read_bytes()
+    report = package_import(data=data, file_name="BBQsTest.zip", org=school)
+    assert report.ok, report.problems
+    test = QtiResource.objects.get(kind="test", identifier="SPECTATUS-GENERATED-TEST")
+    attempt = attempt_start(test=test, student=student, seed=1, now=T0)
+    (only,) = attempt.route["parts"]
+    assert only["navigationMode"] == "nonlinear"
+    sessions = ItemSession.objects.filter(attempt=attempt).select_related("item")
+    assert sessions.count() == len(attempt.route["stops"]) > 0
+    expected_max = 0.0
+    unsupported = {s.ref for s in sessions if "problem" in s.state}
+    assert unsupported == {"id-bd44a757f562"}  # the sine rule item asks for a CAS (Maxima)
+    scorable: set[str] = set()
+    for s in sessions:
+        scorer = compiled_item(resource=s.item).scorer
+        correct = {
+            d.identifier: value_to_json(d.correct)
+            for d in scorer.responses
+            if d.correct is not None and not d.correct.is_null
+        }
+        if correct:
+            scorable.add(s.ref)
+        if only["submissionMode"] == "individual":
+            item_submit(attempt=attempt, position=s.position, responses=correct, now=at(1))
+        else:
+            item_responses_save(attempt=attempt, position=s.position, responses=correct, now=at(1))
+    attempt = part_submit(attempt=attempt, now=at(60))
+    assert attempt.status == "completed"
+    for s in ItemSession.objects.filter(attempt=attempt, ref__in=scorable - unsupported):
+        assert s.correct is True, s.ref
+        if s.max_score:
+            assert s.score == s.max_score, s.ref
+            expected_max += s.max_score
+    assert len(scorable - unsupported) >= 15 and expected_max > 0
+    essay_line = AssessmentLineItem.objects.get(
+        sourced_id=line_item_sourced_id(test=test, ref="id-75bd778a3504")
+    )
+    essay = AssessmentResult.objects.get(assessment_line_item=essay_line, student=student)
+    assert essay.score is None and essay.score_status == "submitted"  # scored by a person
+    report_xml = etree.fromstring(attempt_results_report(attempt=attempt))
+    etree.XMLSchema(etree.parse(str(RESULTS_XSD))).assertValid(report_xml)
