@@ -28,6 +28,8 @@ __all__ = [
     "attempt_page",
     "attempt_results_report",
     "attempts_of_student",
+    "attempts_visible",
+    "session_is_open",
     "student_may_see_package",
     "tests_for_student",
 ]
@@ -368,3 +370,24 @@ def attempt_results_report(*, attempt: TestAttempt) -> bytes:
         for name, dumped in session.outcomes.items():
             _variable(item_result, "outcomeVariable", name, value_load(dumped))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def attempts_visible(*, viewer: Any) -> QuerySet[TestAttempt]:
+    """The attempts staff may open: their students' (administrators: all)."""
+    attempts = TestAttempt.objects.select_related("test", "student").order_by("-started_at")
+    if getattr(viewer, "is_admin", False):
+        return attempts
+    if getattr(viewer, "kind", "") == "staff":
+        return attempts.filter(
+            Q(student__org_scope_id__in=viewer.org_ids) | Q(org_scope_id__in=viewer.org_ids)
+        )
+    return attempts.none()
+
+
+def session_is_open(*, attempt: TestAttempt, position: int) -> bool:
+    """Whether the item at ``position`` still takes responses."""
+    return ItemSession.objects.filter(
+        attempt=attempt,
+        position=position,
+        status__in=(ItemSessionStatus.INITIAL, ItemSessionStatus.INTERACTING),
+    ).exists()
