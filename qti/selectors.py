@@ -38,9 +38,11 @@ __all__ = [
     "asset_get",
     "compiled_item",
     "item_base_url",
+    "item_identifiers_stored",
     "item_places",
     "item_preview",
     "item_refs_below",
+    "item_refs_held",
     "item_response_score",
     "items_resolve",
     "part_get",
@@ -367,6 +369,11 @@ def item_refs_below(node: dict[str, Any]) -> list[dict[str, Any]]:
     return refs
 
 
+def item_refs_held(*, resource: QtiResource) -> set[str]:
+    """The identifiers of every item reference of a stored test."""
+    return {str(p.ref.get("identifier") or "") for p in item_places(resource=resource)}
+
+
 def _places(node: dict[str, Any], part: str, section: str) -> list[ItemRefPlace]:
     out = []
     for child in node.get("children") or []:
@@ -383,6 +390,17 @@ def item_places(*, resource: QtiResource) -> list[ItemRefPlace]:
     for part in part_list(resource=resource):
         out.extend(_places(part, part.get("identifier") or "", ""))
     return out
+
+
+def item_identifiers_stored(*, org_id: int, identifiers: Collection[str]) -> set[str]:
+    """Which of ``identifiers`` name a stored item of organisation ``org_id`` (one query)."""
+    if not identifiers:
+        return set()
+    return set(
+        QtiResource.objects.filter(
+            kind="item", org_scope_id=org_id, identifier__in=list(identifiers)
+        ).values_list("identifier", flat=True)
+    )
 
 
 def _joined_href(base: str, href: str) -> str:

@@ -15,16 +15,25 @@ from qti.selectors import item_refs_below, part_list
 from qti.xml import QTI3_NS, local_name, qti_parse
 
 __all__ = [
+    "ItemRefInputSerializer",
     "ListQuerySerializer",
     "ProcessResponseSerializer",
+    "ReorderInputSerializer",
+    "SectionInputSerializer",
+    "TestInputSerializer",
+    "TestMetadataInputSerializer",
+    "TestPartInputSerializer",
+    "ValidateBatchSerializer",
     "ValidateSerializer",
     "item_data",
+    "item_type",
     "item_ref_data",
     "part_sections",
     "section_data",
     "stimulus_data",
     "test_data",
     "test_part_data",
+    "test_part_document",
     "xml_content",
 ]
 
@@ -88,6 +97,160 @@ class ValidateSerializer(serializers.Serializer):
     xml = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     schema = serializers.ChoiceField(choices=("test", "item", "stimulus"))
     entityId = serializers.CharField(required=False, allow_blank=True)
+
+
+MAX_BATCH = 100
+MSG_BATCH_EMPTY = "give at least one document in xml or one identifier in entityIds"
+
+
+class ValidateBatchSerializer(serializers.Serializer):
+    """``POST /validate/batch``: documents (``xml``) and stored entities (``entityIds``) of
+    one kind, at most ``MAX_BATCH`` in all."""
+
+    xml = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        default=list,
+        max_length=MAX_BATCH,
+    )
+    schema = serializers.ChoiceField(choices=("test", "item", "stimulus"))
+    entityIds = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=MAX_BATCH
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["xml"] and not attrs["entityIds"]:
+            raise serializers.ValidationError({"xml": MSG_BATCH_EMPTY})
+        if len(attrs["xml"]) + len(attrs["entityIds"]) > MAX_BATCH:
+            raise serializers.ValidationError({"xml": f"at most {MAX_BATCH} documents in all"})
+        return attrs
+
+
+# ---- test structure (Timeback's TestPart, Section and item references) -----------------------
+
+# An identifier of a test part, section or reference: no spaces, slashes or control characters.
+_IDENTIFIER = r"^[\w.\-]{1,255}$"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _identifier_field(**kwargs: Any) -> serializers.RegexField:
+    return serializers.RegexField(
+        _IDENTIFIER,
+        error_messages={"invalid": "must be 1-255 letters, digits, '_', '.' or '-'"},
+        **kwargs,
+    )
+
+
+class _Text(serializers.CharField):
+    """Text written into an XML attribute: no control characters."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if _CONTROL.search(value):
+            raise serializers.ValidationError("must not contain control characters")
+        return value
+
+
+class ItemRefInputSerializer(serializers.Serializer):
+    identifier = _identifier_field()
+    href = _Text(required=False, allow_blank=True, max_length=2000)
+    sequence = serializers.IntegerField(required=False, min_value=1)
+
+
+class _HyphenFields(serializers.Serializer):
+    """Fields whose names cannot be class attributes: Timeback's hyphenated element names,
+    and ``required`` (a Field attribute)."""
+
+    hyphenated: dict[str, Any] = {}
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        for name, factory in self.hyphenated.items():
+            fields[name] = factory()
+        return fields
+
+
+class SectionInputSerializer(_HyphenFields):
+    identifier = _identifier_field()
+    title = _Text(max_length=1000)
+    visible = serializers.BooleanField(required=False, default=True)
+    fixed = serializers.BooleanField(required=False)
+    sequence = serializers.IntegerField(required=False, min_value=1)
+    hyphenated = {
+        "required": lambda: serializers.BooleanField(required=False),
+        "qti-assessment-item-ref": lambda: serializers.ListField(
+            child=ItemRefInputSerializer(), required=False, max_length=1000
+        ),
+    }
+
+
+class TestPartInputSerializer(_HyphenFields):
+    identifier = _identifier_field()
+    navigationMode = serializers.ChoiceField(choices=("linear", "nonlinear"))
+    submissionMode = serializers.ChoiceField(choices=("individual", "simultaneous"))
+    sequence = serializers.IntegerField(required=False, min_value=1)
+    hyphenated = {
+        "qti-assessment-section": lambda: serializers.ListField(
+            child=SectionInputSerializer(), min_length=1, max_length=1000
+        )
+    }
+
+
+class ReorderInputSerializer(serializers.Serializer):
+    items = serializers.ListField(child=ItemRefInputSerializer(), min_length=1, max_length=1000)
+
+
+class TestOutcomeInputSerializer(serializers.Serializer):
+    identifier = _identifier_field()
+    cardinality = serializers.ChoiceField(
+        choices=("single", "multiple", "ordered", "record"), required=False, default="single"
+    )
+    baseType = serializers.ChoiceField(
+        choices=(
+            "identifier",
+            "boolean",
+            "integer",
+            "float",
+            "string",
+            "point",
+            "pair",
+            "directedPair",
+            "duration",
+            "file",
+            "uri",
+        )
+    )
+    normalMaximum = serializers.FloatField(required=False)
+    normalMinimum = serializers.FloatField(required=False)
+    defaultValue = serializers.DictField(required=False)
+
+
+class TestInputSerializer(_HyphenFields):
+    """Timeback's JSON assessment test (``AssessmentTest``)."""
+
+    identifier = _identifier_field(required=False)
+    title = _Text(max_length=1000)
+    qtiVersion = serializers.CharField(required=False)
+    toolName = _Text(required=False, allow_blank=True, max_length=255)
+    toolVersion = _Text(required=False, allow_blank=True, max_length=255)
+    timeLimit = serializers.FloatField(required=False, min_value=0)
+    maxAttempts = serializers.IntegerField(required=False, min_value=0)
+    toolsEnabled = serializers.DictField(child=serializers.BooleanField(), required=False)
+    metadata = serializers.DictField(required=False, allow_null=True)
+    hyphenated = {
+        "qti-test-part": lambda: serializers.ListField(
+            child=TestPartInputSerializer(), min_length=1, max_length=100
+        ),
+        "qti-outcome-declaration": lambda: serializers.ListField(
+            child=TestOutcomeInputSerializer(), required=False, max_length=1000
+        ),
+    }
+
+
+class TestMetadataInputSerializer(serializers.Serializer):
+    """``PUT /assessment-tests/{identifier}/metadata``: the metadata replaces the test's."""
+
+    metadata = serializers.DictField(allow_null=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,17 +365,64 @@ def _feedback(element: etree._Element) -> dict[str, Any]:
     return out
 
 
+# Timeback's ``type`` enum, and the nearest member for the interactions it lacks: a gap match
+# is the text form of a graphic gap match (same directedPair responses), a position object
+# answers with points as a select point does, custom interactions are open responses.
+ITEM_TYPES = (
+    "choice",
+    "text-entry",
+    "extended-text",
+    "inline-choice",
+    "match",
+    "order",
+    "associate",
+    "select-point",
+    "graphic-order",
+    "graphic-associate",
+    "graphic-gap-match",
+    "hotspot",
+    "hottext",
+    "slider",
+    "drawing",
+    "media",
+    "upload",
+)
+ITEM_TYPE_NEAREST = {
+    "gap-match": "graphic-gap-match",
+    "position-object": "select-point",
+    "custom": "extended-text",
+    "portable-custom": "extended-text",
+    "end-attempt": "choice",
+}
+# An item without interactions (a reading page) is reported as an open response.
+ITEM_TYPE_NONE = "extended-text"
+
+
+def item_type(interactions: list[dict[str, Any]]) -> str:
+    """The item's ``type`` in Timeback's enum: its first interaction's (an end-attempt button
+    counts only when the item has nothing else), mapped to the nearest member when the enum
+    lacks it."""
+    names = [
+        str(i.get("type") or "").removeprefix("qti-").removesuffix("-interaction")
+        for i in interactions
+    ]
+    answering = [n for n in names if n != "end-attempt"] or names
+    if not answering:
+        return ITEM_TYPE_NONE
+    first = answering[0]
+    if first in ITEM_TYPES:
+        return first
+    return ITEM_TYPE_NEAREST.get(first, ITEM_TYPE_NONE)
+
+
 def item_data(resource: QtiResource) -> dict[str, Any]:
     """An assessment item in Timeback's shape."""
     root = qti_parse(resource.xml)
     children = [c for c in root.iter() if isinstance(c.tag, str)]
-    interactions = resource.parsed.get("interactions") or []
-    first = interactions[0]["type"] if interactions else ""
-    item_type = first.removeprefix("qti-").removesuffix("-interaction")
     out: dict[str, Any] = {
         "identifier": resource.identifier,
         "title": resource.title,
-        "type": item_type,
+        "type": item_type(resource.parsed.get("interactions") or []),
         "qtiVersion": "3.0",
         "timeDependent": root.get("time-dependent") == "true",
         "adaptive": root.get("adaptive") == "true",
@@ -358,6 +568,21 @@ def test_part_data(part: dict[str, Any]) -> dict[str, Any]:
         "navigationMode": part.get("navigation-mode") or "linear",
         "submissionMode": part.get("submission-mode") or "individual",
         "qti-assessment-section": part_sections(part),
+    }
+
+
+def test_part_document(resource: QtiResource, identifier: str) -> dict[str, Any]:
+    """A test part as created or replaced: its ``TestPart`` shape with the part's own XML
+    (``rawXml``) and its JSON tree (``content``)."""
+    part = next(p for p in part_list(resource=resource) if p.get("identifier") == identifier)
+    root = qti_parse(resource.xml)
+    element = next(
+        e for e in root.iter(f"{{{QTI3_NS}}}qti-test-part") if e.get("identifier") == identifier
+    )
+    return {
+        **test_part_data(part),
+        "rawXml": etree.tostring(element, encoding="unicode"),
+        "content": {"qti-test-part": _tree(element)},
     }
 
 

@@ -14,6 +14,12 @@ _PART = _TEST + r"/test-parts/(?P<testPartIdentifier>[^/]+)"
 
 urlpatterns = [
     re_path(r"^assessment-items/?$", views.AssessmentItemListView.as_view(), name="items"),
+    # Before the item detail route: "metadata" is not an item identifier here.
+    re_path(
+        r"^assessment-items/metadata/?$",
+        views.AssessmentItemMetadataView.as_view(),
+        name="items-metadata",
+    ),
     re_path(
         r"^assessment-items/(?P<identifier>[^/]+)/process-response/?$",
         views.ProcessResponseView.as_view(),
@@ -33,6 +39,11 @@ urlpatterns = [
         r"^assessment-tests/(?P<identifier>[^/]+)/questions/?$",
         views.AssessmentTestQuestionsView.as_view(),
         name="test-questions",
+    ),
+    re_path(
+        r"^assessment-tests/(?P<identifier>[^/]+)/metadata/?$",
+        views.AssessmentTestMetadataView.as_view(),
+        name="test-metadata",
     ),
     re_path(
         rf"^{_TEST}/test-parts/?$",
@@ -55,10 +66,22 @@ urlpatterns = [
         views.SectionItemListView.as_view(),
         name="section-items",
     ),
+    # Before the item route: "order" is not an item identifier here.
+    re_path(
+        rf"^{_PART}/sections/(?P<identifier>[^/]+)/items/order/?$",
+        views.SectionItemOrderView.as_view(),
+        name="section-items-order",
+    ),
+    re_path(
+        rf"^{_PART}/sections/(?P<identifier>[^/]+)/items/(?P<itemIdentifier>[^/]+)/?$",
+        views.SectionItemDetailView.as_view(),
+        name="section-item",
+    ),
     re_path(
         r"^assessment-tests/(?P<identifier>[^/]+)/?$",
         views.AssessmentTestDetailView.as_view(),
         name="test",
     ),
     re_path(r"^validate/?$", views.ValidateView.as_view(), name="validate"),
+    re_path(r"^validate/batch/?$", views.ValidateBatchView.as_view(), name="validate-batch"),
 ]

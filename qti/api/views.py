@@ -25,8 +25,15 @@ from common.exceptions import ApplicationError
 from qti.api.serializers import (
     ITEM_SORTS,
     STIMULUS_SORTS,
+    ItemRefInputSerializer,
     ListQuerySerializer,
     ProcessResponseSerializer,
+    ReorderInputSerializer,
+    SectionInputSerializer,
+    TestInputSerializer,
+    TestMetadataInputSerializer,
+    TestPartInputSerializer,
+    ValidateBatchSerializer,
     ValidateSerializer,
     item_data,
     item_ref_data,
@@ -34,20 +41,24 @@ from qti.api.serializers import (
     stimulus_data,
     test_data,
     test_part_data,
+    test_part_document,
 )
 from qti.choices import ResourceKind
 from qti.models import QtiResource
 from qti.selectors import (
     item_places,
     item_refs_below,
+    item_refs_held,
     item_response_score,
     items_resolve,
     part_get,
     part_list,
     resource_get,
     resource_page,
+    resources_visible,
     section_get,
 )
+from qti.services.item_json import item_xml_build
 from qti.services.resources import (
     CHECKS_NOTE,
     document_check,
@@ -56,6 +67,18 @@ from qti.services.resources import (
     qti_resource_update,
     stimulus_xml_build,
 )
+from qti.services.structure import (
+    item_ref_add,
+    item_ref_remove,
+    item_refs_reorder,
+    section_create,
+    section_delete,
+    section_update,
+    test_part_create,
+    test_part_delete,
+    test_part_update,
+    test_xml_build,
+)
 from tenancy.oauth import CachedOAuth2Authentication
 from tenancy.permissions import HasOneRosterScope
 from tenancy.scopes import QTI_CREATEPUT, QTI_DELETE, QTI_READONLY
@@ -63,17 +86,22 @@ from tenancy.scopes import QTI_CREATEPUT, QTI_DELETE, QTI_READONLY
 __all__ = [
     "AssessmentItemDetailView",
     "AssessmentItemListView",
+    "AssessmentItemMetadataView",
     "AssessmentTestDetailView",
     "AssessmentTestListView",
+    "AssessmentTestMetadataView",
     "AssessmentTestQuestionsView",
     "ProcessResponseView",
     "SectionDetailView",
+    "SectionItemDetailView",
     "SectionItemListView",
+    "SectionItemOrderView",
     "SectionListView",
     "StimulusDetailView",
     "StimulusListView",
     "TestPartDetailView",
     "TestPartListView",
+    "ValidateBatchView",
     "ValidateView",
     "qti_exception_handler",
 ]
@@ -81,10 +109,8 @@ __all__ = [
 MSG_UNAUTHENTICATED = "Authorization: a valid bearer token is required"
 MSG_INVALID = "Validation failed"
 MSG_BODY_OBJECT = "body: must be a JSON object or a QTI XML document"
-MSG_JSON_ITEMS = (
-    "format: items are created from their QTI XML; send format 'xml' with xml "
-    "(structured JSON items are not supported)"
-)
+MSG_METADATA_REQUIRED = "metadata: is required to update the metadata of a stored item"
+MSG_SECTION_DELETED = "Section {identifier!r} was deleted from test part {part!r}"
 MSG_VALID = "The XML is valid. Checks: {checks}. {note}"
 MSG_NOT_VALID = "The XML is not valid. Checks: {checks}. {note}"
 MSG_ENTITY_MISSING = "The {schema} {entity!r} was not found"
@@ -142,9 +168,8 @@ def qti_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, drf_exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"body": exc.detail}
         issues = [
-            {"field": str(name), "message": f"{name}: {msg}", "code": "invalid"}
-            for name, messages in detail.items()
-            for msg in (messages if isinstance(messages, list) else [messages])
+            {"field": name, "message": f"{name}: {msg}", "code": "invalid"}
+            for name, msg in _flat_errors(detail, "")
         ]
         body = _error(400, MSG_INVALID, issues)
         body["details"] = "; ".join(i["message"] for i in issues)
@@ -157,6 +182,30 @@ def qti_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             response.status_code, message, [{"field": field, "message": message, "code": code}]
         )
     return response
+
+
+def _flat_errors(detail: Any, prefix: str) -> list[tuple[str, str]]:
+    """A serializer's errors as ``(field path, message)``: nested objects joined with dots,
+    list entries by index (``qti-assessment-section[0].identifier``)."""
+    if isinstance(detail, dict):
+        out = []
+        for name, value in detail.items():
+            path = f"{prefix}.{name}" if prefix else str(name)
+            if isinstance(name, int):  # a ListField names its failing entries by index
+                path = f"{prefix}[{name}]"
+            elif name == "non_field_errors":
+                path = prefix or "body"
+            out.extend(_flat_errors(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(v, dict | list) for v in detail):
+            return [(prefix or "body", str(v)) for v in detail]
+        out = []
+        for index, value in enumerate(detail):
+            if value:
+                out.extend(_flat_errors(value, f"{prefix}[{index}]"))
+        return out
+    return [(prefix or "body", str(detail))]
 
 
 class XmlBodyParser(BaseParser):
@@ -201,18 +250,37 @@ class QtiView(APIView):
             return test_data(resource)
         return item_data(resource) if self.kind == ResourceKind.ITEM else stimulus_data(resource)
 
-    def document_xml(self, data: dict[str, Any], *, identifier: str | None = None) -> Any:
-        """The XML a body carries: ``xml`` (format 'xml'), ``rawXml``, or for stimuli the
-        document built from its JSON fields; None when the body carries none."""
+    def document_xml(
+        self, request: Request, data: dict[str, Any], *, current: QtiResource | None = None
+    ) -> Any:
+        """The XML a body carries: ``xml`` (format 'xml'); else the document built from
+        Timeback's JSON fields (an item's ``interaction``, a test's ``qti-test-part``, a
+        stimulus's ``content``); else ``rawXml``. None when the body carries none.
+        ``current`` is the stored resource a PUT replaces (its identifier is the default)."""
         if data.get("format") == "xml" or "xml" in data:
             return data.get("xml")
+        fields = dict(data)
+        if current is not None:
+            fields.setdefault("identifier", current.identifier)
+        if (
+            self.kind == ResourceKind.ITEM
+            and not data.get("rawXml")
+            and ("interaction" in data or data.get("format") == "json" or current is None)
+        ):
+            return item_xml_build(data=fields)
+        if self.kind == ResourceKind.TEST and "qti-test-part" in data:
+            body = TestInputSerializer(data=fields)
+            body.is_valid(raise_exception=True)
+            held = item_refs_held(resource=current) if current is not None else set()
+            return test_xml_build(
+                data=body.validated_data,
+                org_id=current.org_scope_id if current else request.grant.home_org_id,  # type: ignore[attr-defined]
+                held=held,
+            )
+        if self.kind == ResourceKind.STIMULUS and "content" in data and not data.get("rawXml"):
+            return stimulus_xml_build(data=fields)
         if data.get("rawXml"):
             return data["rawXml"]
-        if self.kind == ResourceKind.STIMULUS and "content" in data:
-            fields = dict(data)
-            if identifier is not None:
-                fields.setdefault("identifier", identifier)
-            return stimulus_xml_build(data=fields)
         return None
 
     def find(self, request: Request, identifier: str) -> QtiResource:
@@ -256,9 +324,7 @@ class _ListView(QtiView):
 
     def post(self, request: Request) -> Response:
         data = self.body(request)
-        xml = self.document_xml(data)
-        if xml is None and self.kind == ResourceKind.ITEM and data.get("format") != "xml":
-            raise ApplicationError(MSG_JSON_ITEMS, field="format")
+        xml = self.document_xml(request, data)
         resource = qti_resource_create(
             org_id=request.grant.home_org_id,  # type: ignore[attr-defined]
             kind=self.kind,
@@ -277,7 +343,7 @@ class _DetailView(QtiView):
         resource = self.find(request, identifier)
         updated = qti_resource_update(
             resource=resource,
-            xml=self.document_xml(data, identifier=identifier),
+            xml=self.document_xml(request, data, current=resource),
             metadata=data.get("metadata"),
         )
         return Response(self.shape(updated))
@@ -361,8 +427,8 @@ class AssessmentTestQuestionsView(QtiView):
         )
 
 
-# Test parts and sections are read from the test's recorded structure; they are edited by
-# replacing the test's XML (PUT /assessment-tests/{identifier}).
+# Test parts and sections are read from the test's recorded structure and edited through
+# qti.services.structure, which rewrites the test's XML (the source of truth).
 
 
 def _page_of(request: Request, rows: list[dict[str, Any]], *, title_key: str = "title") -> Response:
@@ -404,16 +470,32 @@ def _page_of(request: Request, rows: list[dict[str, Any]], *, title_key: str = "
 
 
 class _StructureView(QtiView):
-    """Reads below a test: the test found as ``/assessment-tests/{identifier}`` finds it."""
+    """Below a test: the test found as ``/assessment-tests/{identifier}`` finds it."""
 
     kind = ResourceKind.TEST
 
     def part(self, request: Request, test: str, part: str) -> dict[str, Any]:
         return part_get(resource=self.find(request, test), identifier=part)
 
+    def checked(self, serializer_class: type[Any], request: Request) -> dict[str, Any]:
+        """The body, checked by an input serializer (400 naming each field at fault)."""
+        serializer = serializer_class(data=self.body(request))
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def _section_out(test: QtiResource, part: str, identifier: str) -> dict[str, Any]:
+    """A section of a stored test in Timeback's shape (its sequence among its siblings)."""
+    found = part_get(resource=test, identifier=part)
+    section = section_get(part=found, identifier=identifier)
+    siblings = _siblings(found, section)
+    return section_data(
+        section, sequence=siblings.index(section) + 1, refs=item_refs_below(section)
+    )
+
 
 class TestPartListView(_StructureView):
-    """``GET /assessment-tests/{assessmentTestIdentifier}/test-parts``."""
+    """``GET /assessment-tests/{assessmentTestIdentifier}/test-parts``; ``POST`` adds one."""
 
     def get(self, request: Request, assessmentTestIdentifier: str) -> Response:  # noqa: N803
         parts = [
@@ -426,16 +508,39 @@ class TestPartListView(_StructureView):
                 parts = [p for p in parts if p[name] == wanted]
         return _page_of(request, parts, title_key="identifier")
 
+    def post(self, request: Request, assessmentTestIdentifier: str) -> Response:  # noqa: N803
+        data = self.checked(TestPartInputSerializer, request)
+        test = test_part_create(test=self.find(request, assessmentTestIdentifier), data=data)
+        return Response(test_part_document(test, data["identifier"]), status=201)
+
 
 class TestPartDetailView(_StructureView):
-    """``GET /assessment-tests/{assessmentTestIdentifier}/test-parts/{identifier}``."""
+    """``GET``, ``PUT`` (modes and sections), ``DELETE
+    /assessment-tests/{assessmentTestIdentifier}/test-parts/{identifier}``."""
 
     def get(self, request: Request, assessmentTestIdentifier: str, identifier: str) -> Response:  # noqa: N803
         return Response(test_part_data(self.part(request, assessmentTestIdentifier, identifier)))
 
+    def put(self, request: Request, assessmentTestIdentifier: str, identifier: str) -> Response:  # noqa: N803
+        body = self.body(request)
+        body.setdefault("identifier", identifier)
+        serializer = TestPartInputSerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+        test = test_part_update(
+            test=self.find(request, assessmentTestIdentifier),
+            identifier=identifier,
+            data=serializer.validated_data,
+        )
+        return Response(test_part_document(test, identifier))
+
+    def delete(self, request: Request, assessmentTestIdentifier: str, identifier: str) -> Response:  # noqa: N803
+        test_part_delete(test=self.find(request, assessmentTestIdentifier), identifier=identifier)
+        return Response(status=204)
+
 
 class SectionListView(_StructureView):
-    """``GET .../test-parts/{testPartIdentifier}/sections``: the part's top-level sections."""
+    """``GET .../test-parts/{testPartIdentifier}/sections``: the part's top-level sections;
+    ``POST`` adds one."""
 
     def get(
         self,
@@ -446,17 +551,22 @@ class SectionListView(_StructureView):
         part = self.part(request, assessmentTestIdentifier, testPartIdentifier)
         return _page_of(request, test_part_data(part)["qti-assessment-section"])
 
+    def post(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+    ) -> Response:
+        data = self.checked(SectionInputSerializer, request)
+        test = section_create(
+            test=self.find(request, assessmentTestIdentifier), part=testPartIdentifier, data=data
+        )
+        return Response(_section_out(test, testPartIdentifier, data["identifier"]), status=201)
+
 
 class SectionDetailView(_StructureView):
-    """``GET .../test-parts/{testPartIdentifier}/sections/{identifier}`` (a subsection too)."""
-
-    def section(self, request: Request, test: str, part: str, identifier: str) -> dict[str, Any]:
-        found = self.part(request, test, part)
-        section = section_get(part=found, identifier=identifier)
-        siblings = _siblings(found, section)
-        return section_data(
-            section, sequence=siblings.index(section) + 1, refs=item_refs_below(section)
-        )
+    """``GET``, ``PUT``, ``DELETE .../test-parts/{testPartIdentifier}/sections/{identifier}``
+    (a subsection too)."""
 
     def get(
         self,
@@ -465,9 +575,42 @@ class SectionDetailView(_StructureView):
         testPartIdentifier: str,  # noqa: N803
         identifier: str,
     ) -> Response:
-        return Response(
-            self.section(request, assessmentTestIdentifier, testPartIdentifier, identifier)
+        test = self.find(request, assessmentTestIdentifier)
+        return Response(_section_out(test, testPartIdentifier, identifier))
+
+    def put(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        body = self.body(request)
+        body.setdefault("identifier", identifier)
+        serializer = SectionInputSerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+        test = section_update(
+            test=self.find(request, assessmentTestIdentifier),
+            part=testPartIdentifier,
+            identifier=identifier,
+            data=serializer.validated_data,
         )
+        return Response(_section_out(test, testPartIdentifier, identifier))
+
+    def delete(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        section_delete(
+            test=self.find(request, assessmentTestIdentifier),
+            part=testPartIdentifier,
+            identifier=identifier,
+        )
+        message = MSG_SECTION_DELETED.format(identifier=identifier, part=testPartIdentifier)
+        return Response({"message": message})
 
 
 def _siblings(node: dict[str, Any], target: dict[str, Any]) -> list[dict[str, Any]]:
@@ -482,9 +625,9 @@ def _siblings(node: dict[str, Any], target: dict[str, Any]) -> list[dict[str, An
     return []
 
 
-class SectionItemListView(SectionDetailView):
+class SectionItemListView(_StructureView):
     """``GET .../sections/{identifier}/items``: the section's item references (subsections'
-    included), paged like the other lists."""
+    included), paged like the other lists; ``POST`` adds a reference to a stored item."""
 
     def get(
         self,
@@ -493,8 +636,116 @@ class SectionItemListView(SectionDetailView):
         testPartIdentifier: str,  # noqa: N803
         identifier: str,
     ) -> Response:
-        section = self.section(request, assessmentTestIdentifier, testPartIdentifier, identifier)
+        test = self.find(request, assessmentTestIdentifier)
+        section = _section_out(test, testPartIdentifier, identifier)
         return _page_of(request, section["qti-assessment-item-ref"], title_key="href")
+
+    def post(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        ref = self.checked(ItemRefInputSerializer, request)
+        test = item_ref_add(
+            test=self.find(request, assessmentTestIdentifier),
+            part=testPartIdentifier,
+            section=identifier,
+            ref=ref,
+        )
+        return Response(_section_out(test, testPartIdentifier, identifier), status=201)
+
+
+class SectionItemDetailView(_StructureView):
+    """``DELETE .../sections/{identifier}/items/{itemIdentifier}``: the reference leaves the
+    section (the item stays)."""
+
+    def delete(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+        itemIdentifier: str,  # noqa: N803
+    ) -> Response:
+        item_ref_remove(
+            test=self.find(request, assessmentTestIdentifier),
+            part=testPartIdentifier,
+            section=identifier,
+            item=itemIdentifier,
+        )
+        return Response(status=204)
+
+
+class SectionItemOrderView(_StructureView):
+    """``PUT .../sections/{identifier}/items/order``: ``{items: [{identifier, sequence?}]}``
+    names each of the section's references once, in their new order."""
+
+    def put(
+        self,
+        request: Request,
+        assessmentTestIdentifier: str,  # noqa: N803
+        testPartIdentifier: str,  # noqa: N803
+        identifier: str,
+    ) -> Response:
+        body = self.checked(ReorderInputSerializer, request)
+        test = item_refs_reorder(
+            test=self.find(request, assessmentTestIdentifier),
+            part=testPartIdentifier,
+            section=identifier,
+            refs=body["items"],
+        )
+        return Response(_section_out(test, testPartIdentifier, identifier))
+
+
+class AssessmentTestMetadataView(QtiView):
+    """``PUT /assessment-tests/{identifier}/metadata``: ``{metadata}`` replaces the test's
+    metadata; its document is untouched."""
+
+    kind = ResourceKind.TEST
+
+    def put(self, request: Request, identifier: str) -> Response:
+        body = TestMetadataInputSerializer(data=self.body(request))
+        body.is_valid(raise_exception=True)
+        test = qti_resource_update(
+            resource=self.find(request, identifier),
+            metadata=body.validated_data["metadata"] or {},
+        )
+        return Response(test_data(test))
+
+
+class AssessmentItemMetadataView(QtiView):
+    """``POST /assessment-items/metadata``: an item body (JSON or XML form, as for ``POST
+    /assessment-items``). When the client's organisation already holds an item of that
+    identifier, only its ``metadata`` is replaced; otherwise the item is created. 201 with the
+    item either way."""
+
+    kind = ResourceKind.ITEM
+
+    def post(self, request: Request) -> Response:
+        data = self.body(request)
+        grant = request.grant  # type: ignore[attr-defined]
+        identifier = data.get("identifier")
+        existing = None
+        if isinstance(identifier, str) and identifier:
+            existing = (
+                resources_visible(org_ids=[grant.home_org_id], kind=self.kind)
+                .filter(identifier=identifier)
+                .first()
+            )
+        if existing is not None:
+            if "metadata" not in data:
+                raise ApplicationError(MSG_METADATA_REQUIRED, field="metadata")
+            item = qti_resource_update(resource=existing, metadata=data["metadata"] or {})
+        else:
+            item = qti_resource_create(
+                org_id=grant.home_org_id,
+                kind=self.kind,
+                xml=self.document_xml(request, data),
+                metadata=data.get("metadata"),
+            )
+        return Response(item_data(item), status=201)
 
 
 class ProcessResponseView(QtiView):
@@ -526,6 +777,42 @@ class ProcessResponseView(QtiView):
         )
 
 
+def _stored_xml(request: Request, kind: str, identifier: str) -> str | None:
+    grant = request.grant  # type: ignore[attr-defined]
+    try:
+        return resource_get(
+            org_ids=grant.org_ids, home_org_id=grant.home_org_id, kind=kind, identifier=identifier
+        ).xml
+    except ApplicationError:
+        return None
+
+
+def _validation(xml: str, kind: str, entity_id: str) -> dict[str, Any]:
+    check = document_check(xml=xml, kind=kind)
+    template = MSG_VALID if check.ok else MSG_NOT_VALID
+    return {
+        "success": "true" if check.ok else "false",
+        "entityId": entity_id or check.identifier,
+        "xmlContent": xml,
+        "validationErrors": check.problems,
+        "message": template.format(checks="; ".join(check.checks), note=CHECKS_NOTE),
+        "checks": check.checks,
+    }
+
+
+def _schema_kind(schema: str) -> str:
+    return {"item": ResourceKind.ITEM, "test": ResourceKind.TEST}.get(schema, ResourceKind.STIMULUS)
+
+
+def _entity_missing(schema: str, entity_id: str) -> dict[str, Any]:
+    return {
+        "success": False,
+        "entityId": entity_id,
+        "error": "Entity not found",
+        "message": MSG_ENTITY_MISSING.format(schema=schema, entity=entity_id),
+    }
+
+
 class ValidateView(QtiView):
     """``POST /validate``: an item, test or stimulus document (sent as ``xml`` or stored as
     ``entityId``) checked like an imported one; the answer names the checks that ran."""
@@ -537,43 +824,36 @@ class ValidateView(QtiView):
         body = ValidateSerializer(data=self.body(request))
         body.is_valid(raise_exception=True)
         schema = body.validated_data["schema"]
-        kind = {"item": ResourceKind.ITEM, "test": ResourceKind.TEST}.get(
-            schema, ResourceKind.STIMULUS
-        )
+        kind = _schema_kind(schema)
         entity_id = body.validated_data.get("entityId") or ""
         if entity_id:
-            grant = request.grant  # type: ignore[attr-defined]
-            try:
-                xml = resource_get(
-                    org_ids=grant.org_ids,
-                    home_org_id=grant.home_org_id,
-                    kind=kind,
-                    identifier=entity_id,
-                ).xml
-            except ApplicationError:
-                message = MSG_ENTITY_MISSING.format(schema=schema, entity=entity_id)
-                return Response(
-                    {
-                        "success": False,
-                        "entityId": entity_id,
-                        "error": "Entity not found",
-                        "message": message,
-                    },
-                    status=404,
-                )
+            xml = _stored_xml(request, kind, entity_id)
+            if xml is None:
+                return Response(_entity_missing(schema, entity_id), status=404)
         else:
             xml = body.validated_data.get("xml") or ""
             if not xml.strip():
                 raise ApplicationError(MSG_VALIDATE_XML, field="xml")
-        check = document_check(xml=xml, kind=kind)
-        template = MSG_VALID if check.ok else MSG_NOT_VALID
-        return Response(
-            {
-                "success": "true" if check.ok else "false",
-                "entityId": entity_id or check.identifier,
-                "xmlContent": xml,
-                "validationErrors": check.problems,
-                "message": template.format(checks="; ".join(check.checks), note=CHECKS_NOTE),
-                "checks": check.checks,
-            }
-        )
+        return Response(_validation(xml, kind, entity_id))
+
+
+class ValidateBatchView(QtiView):
+    """``POST /validate/batch``: ``{schema, xml: [...], entityIds: [...]}`` → ``{results}``,
+    one result per document sent (in order) then per stored entity named (in order). A named
+    entity the client cannot see is a 404 naming it, as for ``/validate``."""
+
+    def required_scopes(self, request: Request) -> tuple[str, ...]:
+        return READ  # validation stores nothing
+
+    def post(self, request: Request) -> Response:
+        body = ValidateBatchSerializer(data=self.body(request))
+        body.is_valid(raise_exception=True)
+        schema = body.validated_data["schema"]
+        kind = _schema_kind(schema)
+        results = [_validation(xml, kind, "") for xml in body.validated_data["xml"]]
+        for entity_id in body.validated_data["entityIds"]:
+            xml = _stored_xml(request, kind, entity_id)
+            if xml is None:
+                return Response(_entity_missing(schema, entity_id), status=404)
+            results.append(_validation(xml, kind, entity_id))
+        return Response({"results": results})

@@ -171,7 +171,7 @@ def test_create_refuses_bad_input_naming_the_field_and_stores_nothing(client_a: 
     assert stimulus_root.status_code == 400
     json_item = client_a.post("/assessment-items", {"identifier": "x", "title": "x"}, format="json")
     assert json_item.status_code == 400
-    assert json_item.json()["meta"]["issues"][0]["field"] == "format"
+    assert json_item.json()["meta"]["issues"][0]["field"] == "interaction"
     hostile = create_item(
         client_a, xml='<!DOCTYPE x [<!ENTITY a "b">]><qti-assessment-item identifier="h"/>'
     )

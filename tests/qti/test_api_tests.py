@@ -167,11 +167,6 @@ def test_not_found(client_a: APIClient, stored: None) -> None:
     assert client_a.delete("/assessment-tests/nope").status_code == 404
 
 
-def test_structure_is_read_only(client_a: APIClient, stored: None) -> None:
-    response = client_a.post("/assessment-tests/quiz-1/test-parts", {}, format="json")
-    assert response.status_code == 405
-
-
 # ---------------------------------------------------------------------------------------------
 # Scopes and tenancy
 # ---------------------------------------------------------------------------------------------
