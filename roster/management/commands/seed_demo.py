@@ -13,6 +13,8 @@ from django.utils import timezone
 from caliper.services.demo import demo_activity_seed
 from common.exceptions import ApplicationError
 from dashboards.services import demo_logins_ensure
+from qti.services.demo import qti_demo_seed
+from roster.models import Org
 from roster.services.demo import DEMO_DISTRICT_ID, demo_credentials_ensure, demo_district_seed
 
 
@@ -63,6 +65,12 @@ class Command(BaseCommand):
                 + f"in {elapsed:.1f}s"
                 + ("" if changed else " (already complete; nothing changed)")
             )
+        )
+        district = Org.objects.get(sourced_id=DEMO_DISTRICT_ID)
+        content = qti_demo_seed(org_id=district.pk)
+        self.stdout.write(
+            f"  QTI test {content.test.title!r}: {content.created} documents created; "
+            "students take it at /qti/tests/"
         )
         if not options["no_activity"]:
             self._activity(options)
