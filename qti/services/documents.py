@@ -37,7 +37,9 @@ def document_summary(root: etree._Element) -> dict[str, Any]:
         if tag in _DECLARATIONS and element.getparent() is root:
             declarations.setdefault(_DECLARATIONS[tag], []).append(_attributes(element))
         elif tag.endswith("-interaction"):
-            interactions.append({"type": tag, **_attributes(element)})
+            # The element name wins over an attribute called ``type`` (an upload
+            # interaction's accepted media type).
+            interactions.append({**_attributes(element), "type": tag})
         elif tag == "qti-response-processing" and element.getparent() is root:
             out["responseProcessing"] = (
                 {"template": element.get("template")}

@@ -3,10 +3,11 @@ document built from ``interaction.questionStructure``, the declarations, the res
 processing template and the feedback, then stored like any item sent as XML (the XML is the
 source of truth; ``rawXml`` and ``content`` come from it).
 
-Supported interaction types: choice, order, text-entry, inline-choice, extended-text, match,
-associate, hottext, slider and upload. The graphic interactions (hotspot, select-point,
-graphic-*), drawing and media carry images whose shapes the JSON form leaves open: those
-items are sent as XML, and a JSON body naming them is refused naming ``interaction.type``.
+Every interaction type of Timeback's ``type`` enum is built: choice, order, text-entry,
+inline-choice, extended-text, match, associate, hottext, slider, upload, and the graphic
+ones (hotspot, select-point, graphic-order, graphic-associate, graphic-gap-match, drawing,
+media) from ``questionStructure.object`` (an ``img``, ``video`` or ``audio`` by its media
+type) and their hotspots. Another ``interaction.type`` is refused naming the field.
 
 Response processing: ``match_correct`` or ``map_response`` (``responseProcessing.
 templateType``) is written as the standard template's URL with the rules inline, so that
@@ -38,8 +39,8 @@ MSG_FIELD = "{field}: is required and must be a non-empty string"
 MSG_OBJECT = "{field}: must be an object"
 MSG_LIST = "{field}: must be a list of objects"
 MSG_INTERACTION_TYPE = (
-    "interaction.type: {value!r} cannot be built from JSON here (one of {types}); send the "
-    "item as QTI XML (format 'xml')"
+    "interaction.type: {value!r} is not one of {types} (other interactions: send the item as "
+    "QTI XML, format 'xml')"
 )
 MSG_CHOICES = (
     "interaction.questionStructure.{field}: must be a non-empty list of {{identifier, content}}"
@@ -59,7 +60,15 @@ JSON_INTERACTIONS = (
     "hottext",
     "slider",
     "upload",
+    "hotspot",
+    "select-point",
+    "graphic-order",
+    "graphic-associate",
+    "graphic-gap-match",
+    "drawing",
+    "media",
 )
+SHAPES = ("circle", "rect", "poly", "ellipse", "default")
 CARDINALITIES = ("single", "multiple", "ordered", "record")
 BASE_TYPES = (
     "identifier",
@@ -91,6 +100,13 @@ _DEFAULT_DECLARATION = {
     "hottext": ("multiple", "identifier"),
     "slider": ("single", "float"),
     "upload": ("single", "file"),
+    "hotspot": ("multiple", "identifier"),
+    "select-point": ("multiple", "point"),
+    "graphic-order": ("ordered", "identifier"),
+    "graphic-associate": ("multiple", "pair"),
+    "graphic-gap-match": ("multiple", "directedPair"),
+    "drawing": ("single", "file"),
+    "media": ("single", "integer"),
 }
 _BLANK = re.compile(r"_{3,}")
 Q = f"{{{QTI3_NS}}}"
@@ -191,11 +207,13 @@ def _response_declaration(
     if not isinstance(values, list):
         values = [values]
     texts = [_value_text(v, f"{field}.correctResponse.value") for v in values]
-    texts = [t for t in texts if t.strip()]  # an empty value: scored by a person
+    # Kept even when empty (a response scored by a person): Timeback's ``content`` declares a
+    # correct response on every response declaration.
     if texts:
         holder = _sub(element, "qti-correct-response")
         for text in texts:
             _sub(holder, "qti-value").text = text
+    texts = [t for t in texts if t.strip()]
     if mapped and texts:
         mapping = _sub(
             element,
@@ -449,12 +467,93 @@ def _interaction(body: etree._Element, data: Mapping[str, Any], kind: str, respo
                 "orientation",
                 _enum(option("orientation"), ("horizontal", "vertical"), "interaction.orientation"),
             )
+    elif kind in _GRAPHIC:
+        _graphic(element, kind, structure, option)
     elif kind == "upload":
         allowed = option("allowedTypes")
         if isinstance(allowed, list) and allowed:
             element.set(
                 "type", _attribute_text(" ".join(str(t) for t in allowed), f"{field}.allowedTypes")
             )
+
+
+_GRAPHIC = (
+    "hotspot",
+    "select-point",
+    "graphic-order",
+    "graphic-associate",
+    "graphic-gap-match",
+    "drawing",
+    "media",
+)
+
+
+def _media(parent: etree._Element, data: Any, field: str) -> None:
+    """``{data, width, height, type}`` as an ``img`` (or ``video`` / ``audio`` by type)."""
+    media = _object(data, field)
+    source = _attribute_text(_text(media, "data", f"{field}.data"), f"{field}.data")
+    kind = str(media.get("mediaType") or media.get("type") or "image/")
+    tag = "video" if kind.startswith("video/") else "audio" if kind.startswith("audio/") else "img"
+    element = _sub(parent, tag, src=source)
+    if tag == "img":
+        element.set("alt", _attribute_text(media.get("alt") or "", f"{field}.alt"))
+    for key in ("width", "height"):
+        if media.get(key) is not None:
+            element.set(key, _number(media[key], f"{field}.{key}"))
+
+
+def _hotspots(
+    parent: etree._Element, structure: Mapping[str, Any], name: str, tag: str, *, matched: bool
+) -> None:
+    field = f"interaction.questionStructure.{name}"
+    for n, spot in enumerate(_choices(structure, name)):
+        element = _sub(
+            parent,
+            tag,
+            identifier=_attribute_text(spot["identifier"], f"{field}[{n}].identifier"),
+            shape=_enum(spot.get("shape", "rect"), SHAPES, f"{field}[{n}].shape"),
+            coords=_attribute_text(spot.get("coords") or "", f"{field}[{n}].coords"),
+        )
+        if spot.get("label"):
+            element.set("hotspot-label", _attribute_text(spot["label"], f"{field}[{n}].label"))
+        if matched:
+            element.set("match-max", _number(spot.get("matchMax", 1), f"{field}[{n}].matchMax"))
+
+
+def _graphic(element: etree._Element, kind: str, structure: Mapping[str, Any], option: Any) -> None:
+    field = "interaction.questionStructure"
+    _media(element, structure.get("object"), f"{field}.object")
+    if kind in ("hotspot", "select-point"):
+        element.set("max-choices", _number(option("maxChoices") or 0, "interaction.maxChoices"))
+        if option("minChoices") is not None:
+            element.set("min-choices", _number(option("minChoices"), "interaction.minChoices"))
+    if kind == "hotspot":
+        _hotspots(element, structure, "hotspots", "qti-hotspot-choice", matched=False)
+    elif kind == "graphic-order":
+        _hotspots(element, structure, "orderChoices", "qti-hotspot-choice", matched=False)
+    elif kind == "graphic-associate":
+        element.set(
+            "max-associations",
+            _number(option("maxAssociations") or 0, "interaction.maxAssociations"),
+        )
+        _hotspots(element, structure, "associableHotspots", "qti-associable-hotspot", matched=True)
+    elif kind == "graphic-gap-match":
+        for n, gap in enumerate(_choices(structure, "gapImgs")):
+            gap_field = f"{field}.gapImgs[{n}]"
+            image = _sub(
+                element,
+                "qti-gap-img",
+                identifier=_attribute_text(gap["identifier"], f"{gap_field}.identifier"),
+                match_max=_number(gap.get("matchMax", 1), f"{gap_field}.matchMax"),
+            )
+            _media(image, gap.get("object"), f"{gap_field}.object")
+        _hotspots(element, structure, "associableHotspots", "qti-associable-hotspot", matched=True)
+    elif kind == "media":
+        element.set("autostart", "true" if option("autostart") else "false")
+        element.set("loop", "true" if option("loop") else "false")
+        for key, attribute in (("minPlays", "min-plays"), ("maxPlays", "max-plays")):
+            if option(key) is not None:
+                element.set(attribute, _number(option(key), f"interaction.{key}"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,8 +641,10 @@ def item_xml_build(*, data: Mapping[str, Any]) -> str:
                 stimulus.get("href") or f"stimuli/{reference}", f"stimulus[{n}].href"
             ),
         )
-        if stimulus.get("title"):
-            ref.set("title", _attribute_text(stimulus["title"], f"stimulus[{n}].title"))
+        # Timeback's content declares a stimulus reference's title: the identifier stands in.
+        ref.set(
+            "title", _attribute_text(stimulus.get("title") or reference, f"stimulus[{n}].title")
+        )
 
     body = _sub(root, "qti-item-body")
     for n, rubric in enumerate(_objects(data.get("rubrics"), "rubrics")):
