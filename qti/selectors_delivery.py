@@ -19,6 +19,7 @@ from qti.processing import ItemState
 from qti.processing.values import Value, value_load, value_to_json
 from qti.rendering import RenderedItem, render_item
 from qti.selectors import compiled_item, item_base_url
+from qti.xml import QTI3_NS
 from roster.models import Org, User, UserRole
 
 __all__ = [
@@ -167,6 +168,19 @@ def _seconds_left(
     return best
 
 
+def _rubric_html(section: dict[str, Any]) -> str:
+    """A section's rubric blocks for the candidate, rendered as item content is."""
+    blocks = section.get("rubricBlocks") or []
+    if not blocks:
+        return ""
+    body = "".join(blocks)
+    wrapper = (
+        f'<qti-assessment-item xmlns="{QTI3_NS}" identifier="rubric" title="" adaptive="false"'
+        f' time-dependent="false"><qti-item-body>{body}</qti-item-body></qti-assessment-item>'
+    )
+    return render_item(item_xml=wrapper, views=("candidate",)).html
+
+
 def _shown_responses(session: ItemSession) -> dict[str, Any]:
     return dict(session.responses or {})
 
@@ -217,7 +231,12 @@ def attempt_page(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Att
         for i in range(part["first"], part["end"])
     ]
     sections = [
-        {"identifier": s, **route["sections"].get(f"section:{s}", {})} for s in stop["sections"]
+        {
+            "identifier": s,
+            **route["sections"].get(f"section:{s}", {}),
+            "rubric": _rubric_html(route["sections"].get(f"section:{s}", {})),
+        }
+        for s in stop["sections"]
     ]
     left, label = _seconds_left(attempt, session, now)
     return AttemptPage(

@@ -201,11 +201,15 @@ class _Planner:
             if name == "qti-assessment-item-ref":
                 units.append((fixed, [self.stop(child, part, path, control)]))
                 continue
+            rubrics = [
+                etree.tostring(r, encoding="unicode") for r in _children(child, "qti-rubric-block")
+            ]
             self.element(
                 f"section:{ident}",
                 child,
                 title=child.get("title") or "",
                 visible=child.get("visible", "true") != "false",
+                **({"rubricBlocks": rubrics} if rubrics else {}),
             )
             inner = self.section(child, part, (*path, ident), _control(control, child))
             inner = self.order(child, inner)

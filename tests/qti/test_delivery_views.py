@@ -135,3 +135,18 @@ def test_package_files_open_to_students_whose_attempts_use_them(world: dict) -> 
     assert ada.get(url).status_code == 200
     assert client_of(world, "bob").get(url).status_code == 404
     assert Client().get(url).status_code == 404
+
+
+def test_section_instructions_show_above_the_item(world: dict) -> None:
+    rubric = (
+        '<qti-rubric-block view="candidate"><qti-content-body><p>Work without a calculator.</p>'
+        '</qti-content-body></qti-rubric-block><qti-rubric-block view="scorer"><qti-content-body>'
+        "<p>Scorer only</p></qti-content-body></qti-rubric-block>"
+    )
+    body = part("P1", section("S1", ref("Q1"), extra=rubric))
+    test = qti_resource_create(
+        org_id=world["district"].pk, kind="test", xml=assessment_test(body, identifier="r")
+    )
+    ada = client_of(world, "ada")
+    html = ada.get(ada.post(f"/qti/tests/{test.pk}/start/")["Location"]).content.decode()
+    assert "Work without a calculator." in html and "Scorer only" not in html
