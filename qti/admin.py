@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from common.admin import ReadOnlyAdmin
-from qti.models import QtiAsset, QtiPackage, QtiResource
+from qti.models import ItemSession, QtiAsset, QtiPackage, QtiResource, TestAttempt
 
 
 @admin.register(QtiResource)
@@ -43,3 +43,31 @@ class QtiAssetAdmin(ReadOnlyAdmin):
     list_display = ("path", "package", "content_type", "size")
     search_fields = ("path",)
     exclude = ("data",)
+
+
+class ItemSessionInline(admin.TabularInline):
+    model = ItemSession
+    fields = ("position", "ref", "status", "num_attempts", "score", "max_score", "correct")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TestAttempt)
+class TestAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("test", "student", "number", "status", "started_at", "ended_at", "report")
+    list_filter = ("status",)
+    search_fields = ("test__identifier", "student__sourced_id", "uuid")
+    list_select_related = ("test", "student")
+    readonly_fields = ("report",)
+    exclude = ("route",)
+    inlines = (ItemSessionInline,)
+
+    @admin.display(description="Results report")
+    def report(self, obj: TestAttempt) -> str:
+        url = reverse("qti:attempt_results", args=[obj.uuid])
+        return format_html('<a href="{}">QTI results report</a>', url)

@@ -29,6 +29,7 @@ __all__ = [
     "attempt_page",
     "attempt_results_report",
     "attempts_of_student",
+    "attempts_of_test",
     "attempts_visible",
     "session_is_open",
     "student_may_see_package",
@@ -410,3 +411,18 @@ def session_is_open(*, attempt: TestAttempt, position: int) -> bool:
         position=position,
         status__in=(ItemSessionStatus.INITIAL, ItemSessionStatus.INTERACTING),
     ).exists()
+
+
+def attempts_of_test(
+    *, org_id: int, identifier: str, finished_only: bool
+) -> QuerySet[TestAttempt] | None:
+    """The attempts at an organisation's test (None when it has no such test)."""
+    test = QtiResource.objects.filter(
+        org_scope_id=org_id, kind=ResourceKind.TEST, identifier=identifier
+    ).first()
+    if test is None:
+        return None
+    attempts = TestAttempt.objects.filter(test=test).select_related("test", "student")
+    if finished_only:
+        attempts = attempts.filter(status=AttemptStatus.COMPLETED)
+    return attempts.order_by("started_at", "pk")

@@ -4,8 +4,10 @@ control, pre-conditions and branch rules, time limits, and the gradebook."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from lxml import etree
 
 from common.exceptions import ApplicationError, Conflict
@@ -545,3 +547,24 @@ def test_the_official_bbqs_test_delivered_with_its_correct_responses(
     assert essay.score is None and essay.score_status == "submitted"  # scored by a person
     report_xml = etree.fromstring(attempt_results_report(attempt=attempt))
     etree.XMLSchema(etree.parse(str(RESULTS_XSD))).assertValid(report_xml)
+
+
+def test_the_export_command_writes_a_report_per_attempt(
+    school: Org, student: User, tmp_path: Path
+) -> None:
+    body = part("P1", section("S1", ref("Q1")))
+    test = store(school, assessment_test(body), {"Q1": choice_item("Q1")})
+    attempt = attempt_start(test=test, student=student, seed=1, now=T0)
+    item_submit(attempt=attempt, position=0, responses={"RESPONSE": "A"}, now=at(1))
+    attempt_start(test=test, student=student, seed=2, now=at(2))  # under way: not exported
+    call_command("qti_results_export", "quiz", "--org", "dl-school", "--out", str(tmp_path))
+    (written,) = tmp_path.iterdir()
+    assert written.name == f"results-{attempt.uuid}.xml"
+    call_command(
+        "qti_results_export", "quiz", "--org", "dl-school", "--out", str(tmp_path), "--all"
+    )
+    assert len(list(tmp_path.iterdir())) == 2
+    with pytest.raises(CommandError, match="no assessment test 'nope'"):
+        call_command("qti_results_export", "nope", "--org", "dl-school", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="--org"):
+        call_command("qti_results_export", "quiz", "--org", "nope", "--out", str(tmp_path))
