@@ -33,6 +33,7 @@ __all__ = [
     "attempts_visible",
     "session_is_open",
     "student_may_see_package",
+    "test_feedback_html",
     "tests_for_student",
 ]
 
@@ -169,17 +170,50 @@ def _seconds_left(
     return best
 
 
-def _rubric_html(section: dict[str, Any]) -> str:
-    """A section's rubric blocks for the candidate, rendered as item content is."""
-    blocks = section.get("rubricBlocks") or []
-    if not blocks:
-        return ""
-    body = "".join(blocks)
+def _content_html(body: str, values: dict[str, Any] | None = None) -> str:
+    """QTI content (XML in the QTI namespace) rendered as item content is."""
     wrapper = (
-        f'<qti-assessment-item xmlns="{QTI3_NS}" identifier="rubric" title="" adaptive="false"'
+        f'<qti-assessment-item xmlns="{QTI3_NS}" identifier="content" title="" adaptive="false"'
         f' time-dependent="false"><qti-item-body>{body}</qti-item-body></qti-assessment-item>'
     )
-    return render_item(item_xml=wrapper, views=("candidate",)).html
+    return render_item(item_xml=wrapper, views=("candidate",), template_values=values).html
+
+
+def _rubric_html(section: dict[str, Any]) -> str:
+    """A section's rubric blocks for the candidate."""
+    blocks = section.get("rubricBlocks") or []
+    return _content_html("".join(blocks)) if blocks else ""
+
+
+def test_feedback_html(*, attempt: TestAttempt, access: str) -> list[str]:
+    """The test's and its current part's ``qti-test-feedback`` that the outcomes show
+    (``access`` "during" or "atEnd"), rendered with the outcomes printed."""
+    route = attempt.route
+    outcomes = {k: value_load(v) for k, v in attempt.outcomes.items()}
+    values = {k: value_to_json(v) for k, v in outcomes.items()}
+    feedback = list(route.get("test", {}).get("testFeedback") or [])
+    if access == "during" and attempt.position is not None:
+        feedback += route["parts"][attempt.part].get("testFeedback") or []
+    elif access == "atEnd":
+        for part in route.get("parts", []):
+            feedback += part.get("testFeedback") or []
+    shown = []
+    for fb in feedback:
+        if fb.get("access") != access:
+            continue
+        value = outcomes.get(fb["outcomeIdentifier"])
+        member = (
+            value is not None
+            and not value.is_null
+            and value.cardinality != "record"
+            and any(str(x) == fb["identifier"] for x in value.items())
+        )
+        if member == (fb.get("showHide", "show") == "show"):
+            shown.append(_content_html(fb["content"], values))
+    return shown
+
+
+test_feedback_html.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def _shown_responses(session: ItemSession) -> dict[str, Any]:

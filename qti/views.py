@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from common.exceptions import ApplicationError
 from dashboards.selectors import Viewer, viewer_for
-from qti.choices import ResourceKind
+from qti.choices import AttemptStatus, ResourceKind
 from qti.models import QtiResource, TestAttempt
 from qti.selectors import asset_get, item_preview
 from qti.selectors_delivery import (
@@ -26,6 +26,7 @@ from qti.selectors_delivery import (
     attempts_visible,
     session_is_open,
     student_may_see_package,
+    test_feedback_html,
     tests_for_student,
 )
 from qti.services.delivery import (
@@ -211,7 +212,15 @@ def attempt_view(request: HttpRequest, uuid: UUID) -> HttpResponse:
         notices = attempt_sync(attempt=attempt)
     attempt.refresh_from_db()
     page = attempt_page(attempt=attempt)
-    context = {"page": page, "attempt": attempt, "own": own, "notices": notices, "error": error}
+    access = "during" if attempt.status == AttemptStatus.IN_PROGRESS else "atEnd"
+    context = {
+        "page": page,
+        "attempt": attempt,
+        "own": own,
+        "notices": notices,
+        "error": error,
+        "test_feedback": test_feedback_html(attempt=attempt, access=access),
+    }
     return render(request, "qti/attempt.html", context, status=status)
 
 

@@ -121,6 +121,30 @@ def _limits(el: etree._Element) -> dict[str, Any] | None:
     }
 
 
+def _test_feedback(el: etree._Element) -> list[dict[str, Any]]:
+    """The ``qti-test-feedback`` of a test or part: when it shows, and its content's XML."""
+    out = []
+    for fb in _children(el, "qti-test-feedback"):
+        bodies = _children(fb, "qti-content-body") or [fb]
+        content = "".join(
+            etree.tostring(c, encoding="unicode", with_tail=True)
+            for body in bodies
+            for c in body
+            if isinstance(c.tag, str)
+        )
+        out.append(
+            {
+                "identifier": fb.get("identifier") or "",
+                "outcomeIdentifier": fb.get("outcome-identifier") or "",
+                "showHide": fb.get("show-hide", "show"),
+                "access": fb.get("access", "atEnd"),
+                "title": fb.get("title") or "",
+                "content": content,
+            }
+        )
+    return out
+
+
 def _rules(el: etree._Element) -> dict[str, Any]:
     pre = [etree.tostring(c, encoding="unicode") for c in _children(el, "qti-pre-condition")]
     branch = [
@@ -271,6 +295,8 @@ def route_plan(*, root: etree._Element, seed: int) -> dict[str, Any]:
         }
         if (limits := _limits(part)) is not None:
             entry["timeLimits"] = limits
+        if feedback := _test_feedback(part):
+            entry["testFeedback"] = feedback
         parts.append(entry)
     test: dict[str, Any] = {
         "identifier": root.get("identifier") or "",
@@ -278,6 +304,8 @@ def route_plan(*, root: etree._Element, seed: int) -> dict[str, Any]:
     }
     if (limits := _limits(root)) is not None:
         test["timeLimits"] = limits
+    if feedback := _test_feedback(root):
+        test["testFeedback"] = feedback
     return {
         "seed": seed,
         "test": test,

@@ -9,6 +9,7 @@ to the elements that reference it.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -435,7 +436,12 @@ class _Renderer:
         value = self.template_values.get(src.get("identifier", ""))
         if isinstance(value, list | tuple | set):
             value = ", ".join(str(v) for v in value)
-        _el(dst, "span", "" if value is None else str(value), class_="qti-printed-variable")
+        text = "" if value is None else str(value)
+        fmt = src.get("format")
+        if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+            with contextlib.suppress(TypeError, ValueError):  # printf's format, e.g. %.1f
+                text = fmt % value
+        _el(dst, "span", text, class_="qti-printed-variable")
 
     # -- catalog ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from qti.models import ItemSession, QtiResource, TestAttempt
 from qti.processing.navigation import route_plan
 from qti.processing.values import value_to_json
 from qti.selectors import compiled_item
-from qti.selectors_delivery import RESULTS_NS, attempt_results_report
+from qti.selectors_delivery import RESULTS_NS, attempt_results_report, test_feedback_html
 from qti.services.delivery import (
     attempt_goto,
     attempt_next,
@@ -545,6 +545,11 @@ def test_the_official_bbqs_test_delivered_with_its_correct_responses(
     )
     essay = AssessmentResult.objects.get(assessment_line_item=essay_line, student=student)
     assert essay.score is None and essay.score_status == "submitted"  # scored by a person
+    (feedback,) = test_feedback_html(attempt=attempt, access="atEnd")
+    assert "You have reached the end of the test." in feedback
+    total = attempt.outcomes["TEST_total"]["value"]
+    assert f'Total score: <span class="qti-printed-variable">{total:.1f}</span>' in feedback
+    assert test_feedback_html(attempt=attempt, access="during") == []
     report_xml = etree.fromstring(attempt_results_report(attempt=attempt))
     etree.XMLSchema(etree.parse(str(RESULTS_XSD))).assertValid(report_xml)
 
