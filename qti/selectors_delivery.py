@@ -5,6 +5,7 @@ attempt, and an attempt as a QTI 3.0 results report."""
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "attempts_of_student",
     "attempts_of_test",
     "attempts_visible",
+    "section_resolve",
     "session_is_open",
     "student_may_see_package",
     "test_feedback_html",
@@ -460,3 +462,18 @@ def attempts_of_test(
     if finished_only:
         attempts = attempts.filter(status=AttemptStatus.COMPLETED)
     return attempts.order_by("started_at", "pk")
+
+
+def section_resolve(*, resource: QtiResource, identifier: str, href: str) -> QtiResource | None:
+    """The stored section a test's ``qti-assessment-section-ref`` names: the file at its
+    href in the test's package first, else the section of that identifier in the test's
+    organisation."""
+    sections = QtiResource.objects.filter(
+        kind=ResourceKind.SECTION, org_scope_id=resource.org_scope_id
+    )
+    if resource.package_id is not None and href:
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(resource.href), href))
+        found = sections.filter(package_id=resource.package_id, href=path).first()
+        if found is not None:
+            return found
+    return sections.filter(identifier=identifier).order_by("pk").first()

@@ -45,6 +45,7 @@ from qti.processing.navigation import (
 )
 from qti.processing.values import Value, value_dump, value_load
 from qti.selectors import ItemRefPlace, compiled_item, items_resolve
+from qti.selectors_delivery import section_resolve
 from qti.xml import QTI3_NS, local_name, qti_parse
 from roster.models import AssessmentLineItem, AssessmentResult, User
 
@@ -109,6 +110,37 @@ def _outcome_processing(root: etree._Element) -> str:
     return etree.tostring(kept, encoding="unicode")
 
 
+MSG_SECTION_MISSING = "test: section reference {ref!r} (href {href!r}) names no stored section"
+_SECTION_REF_DEPTH = 8
+
+
+def _section_refs_inline(root: etree._Element, test: QtiResource, depth: int = 0) -> None:
+    """Replace each ``qti-assessment-section-ref`` by the stored section it names (the
+    package's file at its href first, else the organisation's section of that identifier)."""
+    refs = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str) and local_name(el) == "qti-assessment-section-ref"
+    ]
+    if not refs:
+        return
+    if depth >= _SECTION_REF_DEPTH:
+        raise ApplicationError(
+            MSG_TEST_INVALID.format(reason="section references nest too deep"), field="test"
+        )
+    for ref in refs:
+        ident, href = ref.get("identifier") or "", ref.get("href") or ""
+        section = section_resolve(resource=test, identifier=ident, href=href)
+        if section is None:
+            raise ApplicationError(MSG_SECTION_MISSING.format(ref=ident, href=href), field="test")
+        inlined = qti_parse(section.xml)
+        inlined.set("identifier", ident or inlined.get("identifier") or "")
+        parent = ref.getparent()
+        assert parent is not None
+        parent.replace(ref, inlined)
+    _section_refs_inline(root, test, depth + 1)
+
+
 @transaction.atomic
 def attempt_start(
     *,
@@ -130,6 +162,7 @@ def attempt_start(
     seed = secrets.randbelow(2**31) if seed is None else seed
     try:
         root = qti_parse(test.xml)
+        _section_refs_inline(root, test)
         route = route_plan(root=root, seed=seed)
     except QtiProcessingError as exc:
         raise ApplicationError(MSG_TEST_INVALID.format(reason=exc), field="test") from exc

@@ -573,3 +573,33 @@ def test_the_export_command_writes_a_report_per_attempt(
         call_command("qti_results_export", "nope", "--org", "dl-school", "--out", str(tmp_path))
     with pytest.raises(CommandError, match="--org"):
         call_command("qti_results_export", "quiz", "--org", "nope", "--out", str(tmp_path))
+
+
+def test_section_references_are_inlined_from_stored_sections(school: Org, student: User) -> None:
+    stored_section = (
+        '<qti-assessment-section xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0"'
+        ' identifier="shared" title="Shared" visible="true">'
+        f"{ref('Q2')}{ref('Q3')}</qti-assessment-section>"
+    )
+    QtiResource.objects.create(
+        kind="section", identifier="shared", org_scope=school, xml=stored_section
+    )
+    body = part(
+        "P1",
+        section(
+            "S1",
+            ref("Q1") + '<qti-assessment-section-ref identifier="shared" href="shared.xml"/>',
+        ),
+    )
+    items = {q: choice_item(q) for q in ("Q1", "Q2", "Q3")}
+    test = store(school, assessment_test(body), items)
+    attempt = attempt_start(test=test, student=student, seed=1, now=T0)
+    assert refs_of(attempt) == ["Q1", "Q2", "Q3"]
+    assert attempt.route["stops"][1]["sections"] == ["S1", "shared"]
+    missing = assessment_test(
+        part("P1", section("S1", '<qti-assessment-section-ref identifier="gone" href="g.xml"/>')),
+        identifier="other",
+    )
+    other = qti_resource_create(org_id=school.pk, kind="test", xml=missing)
+    with pytest.raises(ApplicationError, match="section reference 'gone'"):
+        attempt_start(test=other, student=student, now=T0)
