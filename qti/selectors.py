@@ -91,6 +91,7 @@ _CLAUSE = re.compile(
     re.VERBOSE,
 )
 _JOINER = re.compile(r"\s+(AND|OR)\s+")
+_INTEGER = re.compile(r"^-?\d+$")
 
 
 def resources_visible(*, org_ids: Collection[int], kind: str) -> QuerySet[QtiResource]:
@@ -142,7 +143,11 @@ def _filter_q(expression: str) -> Q:
         if name == "type" and not value.startswith("qti-"):
             value = f"qti-{value}-interaction"
         op = match.group("op")
-        if op == "!=":
+        if op in ("=", "!=") and lookup == "metadata__grade" and _INTEGER.match(value):
+            # Grades are stored as sent: "3" from Timeback's documents, 3 from its client.
+            q = Q(**{lookup: value}) | Q(**{lookup: int(value)})
+            qs.append(~q if op == "!=" else q)
+        elif op == "!=":
             qs.append(~Q(**{lookup: value}))
         else:
             qs.append(Q(**{f"{lookup}__{_OPS[op]}": value}))

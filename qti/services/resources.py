@@ -170,9 +170,13 @@ def _checked_root(*, xml: str | bytes | None, kind: str) -> DocumentCheck:
 
 
 def timeback_metadata_clean(*, metadata: object) -> dict[str, Any]:
-    """Timeback's item metadata, checked: ``subject`` a string, ``grade`` "-1" … "13",
+    """Timeback's item metadata, checked: ``subject`` a string, ``grade`` -1 … 13,
     ``difficulty`` easy / medium / hard, ``learningObjectiveSet`` a list of
-    ``{source, learningObjectiveIds}``. Other keys are kept as they are."""
+    ``{source, learningObjectiveIds}``. Other keys are kept as they are.
+
+    A grade keeps the JSON type it was sent in: Timeback's OpenAPI document spells grades as
+    strings ("3"), while the official client sends and reads them as numbers (3) and refuses
+    a string when it reads the item back."""
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping):
@@ -183,12 +187,11 @@ def timeback_metadata_clean(*, metadata: object) -> dict[str, Any]:
             raise ApplicationError(MSG_METADATA_STRING.format(name=name), field=f"metadata.{name}")
     if "grade" in out:
         grade = out["grade"]
-        grade = str(grade) if isinstance(grade, int) and not isinstance(grade, bool) else grade
-        if grade not in GRADES:
+        spelled = str(grade) if isinstance(grade, int) and not isinstance(grade, bool) else grade
+        if spelled not in GRADES:
             raise ApplicationError(
                 MSG_METADATA_GRADE.format(value=out["grade"]), field="metadata.grade"
             )
-        out["grade"] = grade
     if "difficulty" in out and out["difficulty"] not in DIFFICULTIES:
         raise ApplicationError(
             MSG_METADATA_DIFFICULTY.format(value=out["difficulty"]), field="metadata.difficulty"

@@ -6,7 +6,10 @@ updates users, orgs, courses, classes, enrollments, line items and results, chec
 back. Then its Caliper client sends ``send_time_spent`` and ``send_activity`` events for the
 rostered student, and its EduBridge client reads the derived facts back (activity, weekly
 facts, enrollment facts, highest grade mastered); the XP ledger and insights are read over
-plain HTTP. It exits non-zero with one line per failed check (plus the HTTP exchange behind it).
+plain HTTP. Its QTI client creates, reads, lists, updates and deletes an item (JSON and XML), a
+stimulus and a test, edits the test's parts, sections and item references, scores a response
+and validates documents. It exits non-zero with one line per failed check (plus the HTTP
+exchange behind it).
 
     .venv-compat/bin/python tests/compat/run_client.py --base-url http://127.0.0.1:8000 \\
         --client-id ID --client-secret SECRET --district DISTRICT_SOURCED_ID --term TERM_ID \\
@@ -629,6 +632,271 @@ async def run(args: argparse.Namespace) -> int:
             got = (summary["activeSeconds"], summary["totalSeconds"], summary["totalXpEarned"])
             expect(got == (600, 690, 10), f"insights {summary!r}")
 
+    # ---- QTI: items, stimuli, tests and their structure -----------------------------------
+    q = client.qti
+    item_id = f"{p}-item"
+    xml_item_id = f"{p}-xml-item"
+    third_id = f"{p}-third-item"
+    stimulus_id = f"{p}-stimulus"
+    test_id = f"{p}-test"
+
+    def choice_item(identifier: str, title: str, choices: list[tuple[str, str]]) -> dict[str, Any]:
+        return {
+            "format": "json",
+            "identifier": identifier,
+            "title": title,
+            "type": "choice",
+            "metadata": {"subject": "Math", "grade": 3, "difficulty": "easy"},
+            "interaction": {
+                "type": "choice",
+                "responseIdentifier": "RESPONSE",
+                "shuffle": False,
+                "maxChoices": 1,
+                "questionStructure": {
+                    "prompt": "What is 2 + 2?",
+                    "choices": [{"identifier": i, "content": c} for i, c in choices],
+                },
+            },
+            "responseDeclarations": [
+                {
+                    "identifier": "RESPONSE",
+                    "cardinality": "single",
+                    "baseType": "identifier",
+                    "correctResponse": {"value": ["B"]},
+                }
+            ],
+            "outcomeDeclarations": [
+                {"identifier": "FEEDBACK", "cardinality": "single", "baseType": "identifier"}
+            ],
+            "responseProcessing": {
+                "templateType": "match_correct",
+                "responseDeclarationIdentifier": "RESPONSE",
+                "outcomeIdentifier": "FEEDBACK",
+                "correctResponseIdentifier": "CORRECT",
+                "incorrectResponseIdentifier": "INCORRECT",
+            },
+        }
+
+    xml_item = (
+        '<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" '
+        f'identifier="{xml_item_id}" title="Capital" adaptive="false" time-dependent="false">'
+        '<qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string">'
+        "<qti-correct-response><qti-value>Paris</qti-value></qti-correct-response>"
+        "</qti-response-declaration>"
+        '<qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>'
+        "<qti-item-body><p>Capital of France: "
+        '<qti-text-entry-interaction response-identifier="RESPONSE"/></p></qti-item-body>'
+        '<qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/'
+        'rptemplates/match_correct.xml"/></qti-assessment-item>'
+    )
+
+    async def qti_items() -> None:
+        created = await q.assessment_items.create(
+            choice_item(item_id, "Addition", [("A", "3"), ("B", "4")])
+        )
+        expect(created.identifier == item_id and created.type == "choice", f"{created!r}")
+        expect("<qti-choice-interaction" in created.raw_xml, "rawXml without the interaction")
+        from_xml = await q.assessment_items.create_from_xml(
+            {"format": "xml", "xml": xml_item, "metadata": {"subject": "Geography"}}
+        )
+        expect(from_xml.type == "text-entry", f"type {from_xml.type!r}")
+        await q.assessment_items.create_from_xml(
+            {"format": "xml", "xml": xml_item.replace(xml_item_id, third_id)}
+        )
+        got = await q.assessment_items.get(item_id)
+        expect(got.title == "Addition", f"title {got.title!r}")
+        expect(got.metadata is not None and got.metadata.grade == 3, f"{got.metadata!r}")
+        page = await q.assessment_items.list({"query": p, "limit": 50})
+        ids = {i.identifier for i in page.items}
+        expect({item_id, xml_item_id} <= ids, f"list {ids}")
+        update = choice_item(item_id, "Addition (edited)", [("A", "3"), ("B", "4"), ("C", "5")])
+        del update["format"]
+        updated = await q.assessment_items.update(item_id, update)
+        expect(updated.title == "Addition (edited)", f"title {updated.title!r}")
+        expect('identifier="C"' in updated.raw_xml, "the new choice is not in rawXml")
+        meta = await q.assessment_items.create_from_metadata(
+            {
+                "identifier": item_id,
+                "title": "Addition (edited)",
+                "type": "choice",
+                "metadata": {"subject": "Math", "grade": 4},
+            }
+        )
+        expect(meta.metadata is not None and meta.metadata.grade == 4, f"{meta.metadata!r}")
+
+    async def qti_process_response() -> None:
+        right = await q.assessment_items.process_response(item_id, {"response": "B"})
+        expect(right.score == 1.0, f"score {right.score!r}")
+        wrong = await q.assessment_items.process_response(item_id, {"response": "A"})
+        expect(wrong.score == 0.0, f"score {wrong.score!r}")
+        typed = await q.assessment_items.process_response(xml_item_id, {"response": "Paris"})
+        expect(typed.score == 1.0, f"text-entry score {typed.score!r}")
+
+    async def qti_stimuli() -> None:
+        created = await q.stimuli.create(
+            {"identifier": stimulus_id, "title": "Forests", "content": "<p>Trees.</p>"}
+        )
+        expect(created.identifier == stimulus_id, f"{created!r}")
+        got = await q.stimuli.get(stimulus_id)
+        expect(got.title == "Forests", f"title {got.title!r}")
+        page = await q.stimuli.list({"query": p})
+        expect(stimulus_id in {s.identifier for s in page.items}, "stimulus not listed")
+        updated = await q.stimuli.update(
+            stimulus_id, {"title": "Forests (edited)", "content": "<p>Many trees.</p>"}
+        )
+        expect(updated.title == "Forests (edited)", f"title {updated.title!r}")
+        expect("Many trees" in updated.raw_xml, "content not replaced")
+        await q.stimuli.delete(stimulus_id)
+        try:
+            await q.stimuli.get(stimulus_id)
+        except NotFoundError:
+            return
+        raise AssertionError("the deleted stimulus is still found")
+
+    def section(identifier: str, refs: list[str], sequence: int = 1) -> dict[str, Any]:
+        return {
+            "identifier": identifier,
+            "title": f"Section {identifier}",
+            "visible": True,
+            "sequence": sequence,
+            "qti-assessment-item-ref": [
+                {"identifier": r, "href": f"/assessment-items/{r}"} for r in refs
+            ],
+        }
+
+    async def qti_tests() -> None:
+        created = await q.assessment_tests.create(
+            {
+                "identifier": test_id,
+                "title": "Compat quiz",
+                "qti-test-part": [
+                    {
+                        "identifier": f"{p}-part-1",
+                        "navigationMode": "linear",
+                        "submissionMode": "individual",
+                        "qti-assessment-section": [section(f"{p}-sec-1", [item_id])],
+                    }
+                ],
+                "qti-outcome-declaration": [{"identifier": "SCORE", "baseType": "float"}],
+                "metadata": {"subject": "Math"},
+            }
+        )
+        expect(created.identifier == test_id and len(created.qti_test_part) == 1, f"{created!r}")
+        got = await q.assessment_tests.get(test_id)
+        expect(got.title == "Compat quiz", f"title {got.title!r}")
+        page = await q.assessment_tests.list({"query": p})
+        expect(test_id in {t.identifier for t in page.items}, "test not listed")
+        updated = await q.assessment_tests.update(
+            test_id,
+            {
+                "title": "Compat quiz (edited)",
+                "qti-test-part": [
+                    {
+                        "identifier": f"{p}-part-1",
+                        "navigationMode": "nonlinear",
+                        "submissionMode": "individual",
+                        "qti-assessment-section": [section(f"{p}-sec-1", [item_id])],
+                    }
+                ],
+            },
+        )
+        expect(updated.title == "Compat quiz (edited)", f"title {updated.title!r}")
+        mode = updated.qti_test_part[0].navigation_mode
+        expect(mode == "nonlinear", f"navigationMode {mode!r}")
+        meta = await q.assessment_tests.update_metadata(test_id, {"metadata": {"grade": "3"}})
+        expect(meta.metadata == {"grade": "3"}, f"metadata {meta.metadata!r}")
+        questions = await q.assessment_tests.get_questions(test_id)
+        expect(questions.total_questions == 1, f"totalQuestions {questions.total_questions}")
+
+    async def qti_test_structure() -> None:
+        parts = q.assessment_tests.test_parts(test_id)
+        part_id = f"{p}-part-2"
+        created = await parts.create(
+            {
+                "identifier": part_id,
+                "navigationMode": "linear",
+                "submissionMode": "simultaneous",
+                "qti-assessment-section": [section(f"{p}-sec-2", [])],
+            }
+        )
+        expect(created.identifier == part_id, f"{created!r}")
+        listed = await parts.list()
+        expect(listed.total == 2, f"test parts {listed.total}")
+        got = await parts.get(part_id)
+        expect(got.submission_mode == "simultaneous", f"{got.submission_mode!r}")
+        updated = await parts.update(
+            part_id,
+            {
+                "identifier": part_id,
+                "navigationMode": "nonlinear",
+                "submissionMode": "simultaneous",
+                "qti-assessment-section": [section(f"{p}-sec-2", [])],
+            },
+        )
+        expect(updated.navigation_mode == "nonlinear", f"{updated.navigation_mode!r}")
+
+        sections = parts.sections(part_id)
+        added = await sections.create(section(f"{p}-sec-3", [xml_item_id], sequence=2))
+        expect(added.sequence == 2, f"sequence {added.sequence}")
+        renamed = await sections.update(
+            f"{p}-sec-3", {**section(f"{p}-sec-3", [xml_item_id], 2), "title": "Renamed"}
+        )
+        expect(renamed.title == "Renamed", f"title {renamed.title!r}")
+        expect((await sections.list()).total == 2, "sections of the new part")
+        expect((await sections.get(f"{p}-sec-2")).sequence == 1, "section sequence")
+
+        items = sections.items(f"{p}-sec-3")
+        with_two = await items.add(
+            {"identifier": third_id, "href": f"/assessment-items/{third_id}"}
+        )
+        refs = [r.identifier for r in with_two.qti_assessment_item_ref or []]
+        expect(refs == [xml_item_id, third_id], f"refs after add {refs}")
+        reordered = await items.reorder(
+            {
+                "items": [
+                    {"identifier": third_id, "href": f"/assessment-items/{third_id}"},
+                    {"identifier": xml_item_id, "href": f"/assessment-items/{xml_item_id}"},
+                ]
+            }
+        )
+        refs = [r.identifier for r in reordered.qti_assessment_item_ref or []]
+        expect(refs == [third_id, xml_item_id], f"refs after reorder {refs}")
+        await items.remove(xml_item_id)
+        after = await sections.get(f"{p}-sec-3")
+        refs = [r.identifier for r in after.qti_assessment_item_ref or []]
+        expect(refs == [third_id], f"refs after remove {refs}")
+        await sections.delete(f"{p}-sec-3")
+        expect((await sections.list()).total == 1, "section not deleted")
+        await parts.delete(part_id)
+        expect((await parts.list()).total == 1, "test part not deleted")
+        test = await q.assessment_tests.get(test_id)
+        expect(part_id not in test.raw_xml, "the deleted part is still in the test's XML")
+
+    async def qti_validate() -> None:
+        valid = await q.validate.validate({"schema": "item", "xml": xml_item})
+        expect(valid.success is True, f"validate {valid!r}")
+        stored = await q.validate.validate({"schema": "test", "entityId": test_id})
+        expect(stored.success is True and stored.entity_id == test_id, f"{stored!r}")
+        batch = await q.validate.batch(
+            {"xml": [xml_item, "<qti-assessment-item"], "schema": "item", "entityIds": [item_id]}
+        )
+        verdicts = [r.success for r in batch.results]
+        expect(verdicts == [True, False, True], f"batch {verdicts}")
+
+    async def qti_delete() -> None:
+        await q.assessment_tests.delete(test_id)
+        for identifier in (item_id, xml_item_id, third_id):
+            await q.assessment_items.delete(identifier)
+        for getter, identifier in (
+            (q.assessment_tests.get, test_id),
+            (q.assessment_items.get, item_id),
+        ):
+            try:
+                await getter(identifier)
+            except NotFoundError:
+                continue
+            raise AssertionError(f"{identifier} is still found after its delete")
+
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("orgs: list", orgs_list),
         ("orgs: get district", orgs_get),
@@ -662,6 +930,13 @@ async def run(args: argparse.Namespace) -> int:
         ("edubridge: get_enrollment_facts", analytics_enrollment),
         ("edubridge: get_highest_grade_mastered", analytics_highest_grade),
         ("xp ledger and insights over HTTP", xp_ledger_and_insights),
+        ("qti: items create (JSON and XML), get, list, update, create_from_metadata", qti_items),
+        ("qti: process_response scores with the engine", qti_process_response),
+        ("qti: stimuli create, get, list, update, delete", qti_stimuli),
+        ("qti: tests create (JSON), get, list, update, update_metadata, questions", qti_tests),
+        ("qti: test parts, sections and item references edited", qti_test_structure),
+        ("qti: validate and validate batch", qti_validate),
+        ("qti: delete the test and the items", qti_delete),
     ]
     try:
         for name, body in steps:

@@ -6,7 +6,8 @@ the test is skipped.
 
 Besides rostering and the gradebook, the client sends Caliper learning events for the student
 it rostered (from a sensor registered to its API client) and reads the analytics back; the
-live server processes them with the in-process (eager) pipeline.
+live server processes them with the in-process (eager) pipeline. Its QTI client writes and
+reads items, stimuli and tests, edits a test's structure, scores and validates.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from roster.models import AcademicSession, Org
-from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES
+from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES, QTI_SCOPES
 from tenancy.services import api_client_create
 
 pytestmark = pytest.mark.compat
@@ -93,7 +94,7 @@ def test_official_client_round_trip(live_server: object) -> None:
     api_client_create(
         name="Official client check",
         org_sourced_id=district.sourced_id,
-        scopes=[*ONEROSTER_SCOPES, *CALIPER_SCOPES],
+        scopes=[*ONEROSTER_SCOPES, *CALIPER_SCOPES, *QTI_SCOPES],
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         sensors=[SENSOR],

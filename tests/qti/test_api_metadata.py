@@ -177,3 +177,22 @@ def test_scopes(api_client_for: Callable[..., APIClient], org_a: Org, client_a: 
             assert response.status_code == (403 if not can_write else response.status_code)
             assert (response.status_code < 300) == can_write, (scope, path)
     assert APIClient().post("/validate/batch", batch, format="json").status_code == 401
+
+
+def test_a_grade_keeps_the_type_it_was_sent_in(client_a: APIClient) -> None:
+    # Timeback's documents spell grades as strings; its official client sends numbers and
+    # refuses a string when it reads the item back.
+    assert (
+        create_item(client_a, xml=item_xml("as-text"), metadata={"grade": "3"}).status_code == 201
+    )
+    assert (
+        create_item(client_a, xml=item_xml("as-number"), metadata={"grade": 3}).status_code == 201
+    )
+    assert client_a.get("/assessment-items/as-text").json()["metadata"]["grade"] == "3"
+    assert client_a.get("/assessment-items/as-number").json()["metadata"]["grade"] == 3
+    found = client_a.get("/assessment-items", {"filter": "metadata.grade='3'"}).json()
+    assert found["total"] == 2
+    others = client_a.get("/assessment-items", {"filter": "grade!='3'"}).json()
+    assert others["total"] == 0
+    refused = create_item(client_a, xml=item_xml("bad"), metadata={"grade": True})
+    assert refused.status_code == 400
