@@ -131,6 +131,7 @@ class AttemptPage:
     time_label: str
     index_in_part: int
     part_size: int
+    solution: RenderedItem | None = None
 
 
 def _seconds_left(
@@ -276,6 +277,18 @@ def attempt_page(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Att
         for s in stop["sections"]
     ]
     left, label = _seconds_left(attempt, session, now)
+    solution = None
+    if control.get("showSolution") and not open_session:
+        correct = {d.identifier: d.correct for d in scorer.responses if d.correct is not None}
+        correct.update(state.correct)
+        solution = render_item(
+            item_xml=session.item.xml,
+            shuffle_seed=state.seed,
+            responses={k: value_to_json(v) for k, v in correct.items()},
+            base_url=item_base_url(session.item),
+            template_values={k: value_to_json(v) for k, v in state.template_values.items()},
+            id_prefix=f"solution-{session.position}",
+        )
     return AttemptPage(
         attempt=attempt,
         part=part,
@@ -293,6 +306,7 @@ def attempt_page(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Att
         time_label=label,
         index_in_part=position - part["first"] + 1,
         part_size=part["end"] - part["first"],
+        solution=solution,
     )
 
 

@@ -72,6 +72,7 @@ def render_item(
     base_url: str = "",
     template_values: Mapping[str, Any] | None = None,
     views: Iterable[str] = ("candidate",),
+    id_prefix: str | None = None,
 ) -> RenderedItem:
     """Render one ``qti-assessment-item`` as an HTML fragment (no ``<form>``: the caller's).
 
@@ -79,7 +80,9 @@ def render_item(
     as previews want); ``responses`` maps response identifiers to current values (a string, or
     a list for multiple/ordered); ``shown_feedback`` holds the feedback identifiers the
     outcomes select; ``template_values`` drives template blocks/inlines and printed variables;
-    ``views`` selects rubric blocks (``candidate``, ``scorer``, ``author``…).
+    ``views`` selects rubric blocks (``candidate``, ``scorer``, ``author``…); ``id_prefix``
+    starts the element ids (by default from the item's identifier), so that one page can show
+    an item twice.
     """
     root = qti_parse(item_xml)
     renderer = _Renderer(
@@ -90,6 +93,7 @@ def render_item(
         base_url=base_url,
         template_values=template_values or {},
         views=frozenset(views),
+        id_prefix=id_prefix,
     )
     out = renderer.render()
     return RenderedItem(
@@ -173,6 +177,7 @@ class _Renderer:
         base_url: str,
         template_values: Mapping[str, Any],
         views: frozenset[str],
+        id_prefix: str | None = None,
     ) -> None:
         self.root = root
         self.rng = rng
@@ -185,7 +190,7 @@ class _Renderer:
         self.catalog: dict[str, list[CatalogCard]] = {}
         self.stylesheets: list[str] = []
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", root.get("identifier") or "item")
-        self._prefix = f"qti-{slug}"
+        self._prefix = id_prefix or f"qti-{slug}"
         self._next_id = 0
         self._inline_count = 0
         self._cardinality: dict[str, str] = {}

@@ -72,6 +72,7 @@ MSG_SIMULTANEOUS = (
 )
 MSG_INDIVIDUAL = "action: a linear test part is not submitted whole: it ends after its last item"
 MSG_CLOSED = "position: item {ref!r} is closed: no more attempts"
+MSG_NO_REVIEW = "goto: item {ref!r} is closed and this test does not allow reviewing it"
 MSG_NO_ATTEMPTS = "position: item {ref!r} allows {count} attempt(s), all used"
 MSG_SKIPPING = "{response}: an answer is required (this item cannot be skipped)"
 MSG_RESPONSE = "{response}: {reason}"
@@ -475,6 +476,22 @@ def _require_open(run: _Run) -> int:
     return run.attempt.position
 
 
+def _visitable(run: _Run, position: int, now: dt.datetime) -> None:
+    """Whether the student may open ``position`` in the current nonlinear part: an open
+    item, or a closed one if its session control allows review."""
+    session = run.sessions[position] if 0 <= position < len(run.sessions) else None
+    if (
+        session is not None
+        and session.status == ItemSessionStatus.CLOSED
+        and run.stop(position)["part"] == run.attempt.part
+        and run.part["navigationMode"] == "nonlinear"
+    ):
+        if not run.stop(position)["control"].get("allowReview", True):
+            raise Conflict(MSG_NO_REVIEW.format(ref=session.ref), field="goto")
+        return
+    _reachable(run, position, now)
+
+
 def _reachable(run: _Run, position: int, now: dt.datetime) -> ItemSession:
     """The session at ``position`` if the student may act on it now."""
     current = _require_open(run)
@@ -701,7 +718,7 @@ def attempt_goto(
 
     def goto(run: _Run, now: dt.datetime) -> TestAttempt:
         if position != _require_open(run):
-            _reachable(run, position, now)
+            _visitable(run, position, now)
             run.go(position, now)
         return run.attempt
 

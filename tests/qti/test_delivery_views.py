@@ -150,3 +150,27 @@ def test_section_instructions_show_above_the_item(world: dict) -> None:
     ada = client_of(world, "ada")
     html = ada.get(ada.post(f"/qti/tests/{test.pk}/start/")["Location"]).content.decode()
     assert "Work without a calculator." in html and "Scorer only" not in html
+
+
+@pytest.mark.parametrize(("review", "solution"), [("true", "true"), ("false", "false")])
+def test_review_and_solution_follow_the_session_control(
+    world: dict, review: str, solution: str
+) -> None:
+    control = f'<qti-item-session-control allow-review="{review}" show-solution="{solution}"/>'
+    body = part("P1", section("S1", ref("Q1") + ref("Q2")), navigation="nonlinear", control=control)
+    test = qti_resource_create(
+        org_id=world["district"].pk, kind="test", xml=assessment_test(body, identifier="rv")
+    )
+    ada = client_of(world, "ada")
+    url = ada.post(f"/qti/tests/{test.pk}/start/")["Location"]
+    assert ada.post(url, {"position": "0", "action": "submit", "RESPONSE": "B"}).status_code == 302
+    assert ada.post(url, {"position": "0", "action": "next"}).status_code == 302
+    back = ada.post(url, {"position": "1", "goto": "0"})
+    if review == "false":
+        assert back.status_code == 409 and "does not allow reviewing" in back.content.decode()
+        return
+    html = ada.get(url).content.decode()
+    assert "Pick A (Q1)" in html and "Submit answer" not in html
+    assert 'id="solution-title"' in html
+    solution = html.split('id="solution-title"')[1]
+    assert 'value="A" checked' in solution or 'checked value="A"' in solution
