@@ -228,7 +228,7 @@ class TestOutcomeInputSerializer(serializers.Serializer):
 class TestInputSerializer(_HyphenFields):
     """Timeback's JSON assessment test (``AssessmentTest``)."""
 
-    identifier = _identifier_field(required=False)
+    identifier = _identifier_field()
     title = _Text(max_length=1000)
     qtiVersion = serializers.CharField(required=False)
     toolName = _Text(required=False, allow_blank=True, max_length=255)

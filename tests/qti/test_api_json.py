@@ -238,6 +238,7 @@ def test_bad_json_tests_are_refused_naming_the_field(client_a: APIClient) -> Non
          "qti-outcome-declaration[0].baseType"),
         (_test_body(timeLimit=-1), 400, "timeLimit"),
         (_test_body(title=""), 400, "title"),
+        ({k: v for k, v in _test_body().items() if k != "identifier"}, 400, "identifier"),
     ]  # fmt: skip
     for body, status, field in cases:
         response = client_a.post("/assessment-tests", body, format="json")
