@@ -592,7 +592,8 @@ def attempt_sync(*, attempt: TestAttempt, now: dt.datetime | None = None) -> lis
     Returns what ended, in words (empty when nothing did)."""
     run = _Run.load(attempt)
     messages = _sync(run, now or timezone.now())
-    run.save()
+    if messages:  # nothing changed otherwise: a page view writes nothing
+        run.save()
     return messages
 
 

@@ -4,6 +4,8 @@ whose attempts hold its items."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from lxml import etree
@@ -16,6 +18,7 @@ from roster.models import Org, User, UserRole
 from tests.qti.delivery_fixtures import assessment_test, choice_item, part, ref, section
 
 PASSWORD = "a-long-test-passphrase-1"
+QUERIES_ATTEMPT_PAGE = 13
 
 
 @pytest.fixture
@@ -174,3 +177,24 @@ def test_review_and_solution_follow_the_session_control(
     assert 'id="solution-title"' in html
     solution = html.split('id="solution-title"')[1]
     assert 'value="A" checked' in solution or 'checked value="A"' in solution
+
+
+@pytest.mark.parametrize("items", [2, 12])
+def test_the_attempt_page_reads_in_a_fixed_number_of_queries(
+    world: dict, items: int, django_assert_num_queries: Any
+) -> None:
+    names = [f"N{i}" for i in range(items)]
+    for name in names:
+        qti_resource_create(org_id=world["district"].pk, kind="item", xml=choice_item(name))
+    body = part("P1", section("S1", "".join(ref(n) for n in names)), navigation="nonlinear")
+    test = qti_resource_create(
+        org_id=world["district"].pk, kind="test", xml=assessment_test(body, identifier="qc")
+    )
+    ada = client_of(world, "ada")
+    url = ada.post(f"/qti/tests/{test.pk}/start/")["Location"]
+    ada.get(url)  # warm the compiled-item cache
+    # session, login, viewer (developer account, user, roles), the attempt, the time limits
+    # (savepoint, attempt locked, sessions, release: no write), the attempt again, the page's
+    # sessions, the test: the same for 2 items and for 12
+    with django_assert_num_queries(QUERIES_ATTEMPT_PAGE):
+        assert ada.get(url).status_code == 200
