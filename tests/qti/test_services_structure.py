@@ -53,10 +53,12 @@ def test() -> QtiResource:
 
 
 def test_simultaneous_edits_are_all_kept(test: QtiResource) -> None:
-    works: list[Callable[[], Any]] = [
-        lambda n=n: item_ref_add(test=test, part="P1", section="S1", ref={"identifier": f"new-{n}"})
-        for n in range(4)
-    ]
+    def adder(n: int) -> Callable[[], Any]:
+        return lambda: item_ref_add(
+            test=test, part="P1", section="S1", ref={"identifier": f"new-{n}"}
+        )
+
+    works = [adder(n) for n in range(4)]
     works.append(
         lambda: section_create(test=test, part="P1", data={"identifier": "S9", "title": "Late"})
     )
