@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -65,10 +65,25 @@ _CONTROL_ATTRIBUTES = {
 }
 EXIT_TARGETS = ("EXIT_SECTION", "EXIT_TESTPART", "EXIT_TEST")
 _STRUCTURAL = ("qti-assessment-item-ref", "qti-assessment-section")
+N = TypeVar("N", int, float)
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
     return [c for c in el if isinstance(c.tag, str) and local_name(c) == name]
+
+
+def _number(el: etree._Element, raw: str, kind: type[N], attribute: str, rule: str) -> N:
+    """``raw`` (an attribute of a child of ``el``) as an int or a float, or an error naming
+    the element, the attribute and the rule."""
+    try:
+        return kind(raw)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise QtiProcessingError(
+            f"{attribute} {raw!r} is not {noun}",
+            subject=el.get("identifier") or local_name(el),
+            rule=rule,
+        ) from None
 
 
 def _control(parent: dict[str, Any], el: etree._Element) -> dict[str, Any]:
@@ -81,14 +96,7 @@ def _control(parent: dict[str, Any], el: etree._Element) -> dict[str, Any]:
         if raw is None:
             continue
         if key == "maxAttempts":
-            try:
-                out[key] = max(0, int(raw))
-            except ValueError:
-                raise QtiProcessingError(
-                    f"max-attempts {raw!r} is not an integer",
-                    subject=el.get("identifier") or local_name(el),
-                    rule="item-session-control",
-                ) from None
+            out[key] = max(0, _number(el, raw, int, "max-attempts", "item-session-control"))
         else:
             out[key] = raw.strip() == "true"
     return out
@@ -104,14 +112,7 @@ def _limits(el: etree._Element) -> dict[str, Any] | None:
         raw = t.get(name)
         if raw is None:
             return None
-        try:
-            number = float(raw)
-        except ValueError:
-            raise QtiProcessingError(
-                f"{name} {raw!r} is not a number of seconds",
-                subject=el.get("identifier") or local_name(el),
-                rule="time-limits",
-            ) from None
+        number = _number(el, raw, float, name, "time-limits")
         return number if number > 0 else None
 
     return {
@@ -180,14 +181,7 @@ class _Planner:
         if not found:
             return children
         selection = found[0]
-        try:
-            count = int(selection.get("select") or "0")
-        except ValueError:
-            raise QtiProcessingError(
-                f"select {selection.get('select')!r} is not an integer",
-                subject=el.get("identifier") or "",
-                rule="selection",
-            ) from None
+        count = _number(el, selection.get("select") or "0", int, "select", "selection")
         required = [i for i, c in enumerate(children) if c.get("required") == "true"]
         if selection.get("with-replacement") == "true":
             picks = required + [

@@ -603,3 +603,20 @@ def test_section_references_are_inlined_from_stored_sections(school: Org, studen
     other = qti_resource_create(org_id=school.pk, kind="test", xml=missing)
     with pytest.raises(ApplicationError, match="section reference 'gone'"):
         attempt_start(test=other, student=student, now=T0)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('<qti-time-limits max-time="soon"/>', "max-time 'soon' is not a number"),
+        ('<qti-item-session-control max-attempts="two"/>', "max-attempts 'two' is not an integer"),
+    ],
+)
+def test_a_test_with_broken_settings_does_not_start(
+    school: Org, student: User, setting: str, message: str
+) -> None:
+    body = part("P1", section("S1", ref("Q1"), extra=setting))
+    test = store(school, assessment_test(body), {"Q1": choice_item("Q1")})
+    with pytest.raises(ApplicationError, match=message):
+        attempt_start(test=test, student=student, now=T0)
+    assert not TestAttempt.objects.exists()
