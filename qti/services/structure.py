@@ -109,6 +109,17 @@ def _test_edit(
     locked = QtiResource.objects.select_for_update().get(pk=test.pk)
     root = qti_parse(locked.xml)
     result = change(root)
+    # A safety net for what the edits keep: an edit checks the identifiers it brings, and
+    # settings or subsections kept from a replaced part or section are checked here.
+    seen: set[str] = set()
+    for element in root.iter(*(f"{Q}{name}" for name in _STRUCTURAL)):
+        identifier = str(element.get("identifier") or "")
+        if identifier in seen:
+            message = MSG_IDENTIFIER_TAKEN.format(
+                field="identifier", identifier=identifier, test=locked.identifier
+            )
+            raise Conflict(message, field="identifier")
+        seen.add(identifier)
     xml = etree.tostring(root, encoding="unicode")
     check = document_check(xml=xml, kind=ResourceKind.TEST)
     if not check.ok or check.root is None:  # a safety net: the edits build valid structure

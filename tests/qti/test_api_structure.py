@@ -180,6 +180,10 @@ def test_update_a_test_part(client_a: APIClient, stored: None) -> None:
             "identifier")  # fmt: skip
     refused(client_a.put(f"{PARTS}/P9", {**body, "identifier": "P9"}, format="json"), 404,
             "testPartIdentifier")  # fmt: skip
+    # S2 keeps its subsection S2a: a new section of that name would repeat it.
+    twice = {**body, "qti-assessment-section": [
+        {"identifier": "S2", "title": "Two"}, {"identifier": "S2a", "title": "Again"}]}  # fmt: skip
+    refused(client_a.put(f"{PARTS}/P1", twice, format="json"), 409, "identifier")
     new_ref = {"identifier": "S1", "title": "x", "qti-assessment-item-ref": [{"identifier": "zz"}]}
     refused(
         client_a.put(f"{PARTS}/P1", {**body, "qti-assessment-section": [new_ref]}, format="json"),
