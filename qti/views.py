@@ -18,7 +18,7 @@ from dashboards.selectors import Viewer, viewer_for
 from qti.choices import AttemptStatus, ResourceKind
 from qti.models import QtiResource, TestAttempt
 from qti.selectors import asset_get, item_preview
-from qti.selectors_delivery import (
+from qti.selectors.delivery import (
     attempt_for_viewer,
     attempt_page,
     attempt_results_report,

@@ -45,7 +45,7 @@ from qti.processing.navigation import (
 )
 from qti.processing.values import Value, value_dump, value_load
 from qti.selectors import ItemRefPlace, compiled_item, items_resolve
-from qti.selectors_delivery import section_resolve
+from qti.selectors.delivery import section_resolve
 from qti.xml import QTI3_NS, local_name, qti_parse
 from roster.models import AssessmentLineItem, AssessmentResult, User
 

@@ -15,7 +15,7 @@ from qti.models import ItemSession, QtiResource, TestAttempt
 from qti.processing.navigation import route_plan
 from qti.processing.values import value_to_json
 from qti.selectors import compiled_item
-from qti.selectors_delivery import RESULTS_NS, attempt_results_report, test_feedback_html
+from qti.selectors.delivery import RESULTS_NS, attempt_results_report, test_feedback_html
 from qti.services.delivery import (
     attempt_goto,
     attempt_next,

@@ -4,43 +4,20 @@ starts make one attempt."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from common.exceptions import Conflict
 from qti.models import ItemSession, TestAttempt
 from qti.services.delivery import attempt_start, item_submit
 from qti.services.resources import qti_resource_create
 from roster.models import Org, User
+from tests.qti.concurrency import together
 from tests.qti.delivery_fixtures import assessment_test, choice_item, part, ref, section
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def together(work: Callable[[], Any], count: int = 2) -> list[Any]:
-    """Run ``work`` in ``count`` threads released at once; their results or exceptions."""
-    gate = threading.Barrier(count)
-    out: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        gate.wait()
-        try:
-            out[index] = work()
-        except Exception as exc:  # noqa: BLE001 - the test reads what each thread got
-            out[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 @pytest.fixture
@@ -60,7 +37,7 @@ def scene() -> tuple[Any, User]:
 
 def test_two_starts_make_one_attempt(scene: tuple[Any, User]) -> None:
     test, student = scene
-    got = together(lambda: attempt_start(test=test, student=student).pk, count=4)
+    got = together([lambda: attempt_start(test=test, student=student).pk] * 4)
     assert all(isinstance(x, int) for x in got), got
     assert len(set(got)) == 1 and TestAttempt.objects.count() == 1
 
@@ -68,7 +45,11 @@ def test_two_starts_make_one_attempt(scene: tuple[Any, User]) -> None:
 def test_one_of_two_simultaneous_submissions_counts(scene: tuple[Any, User]) -> None:
     test, student = scene
     attempt = attempt_start(test=test, student=student)
-    got = together(lambda: item_submit(attempt=attempt, position=0, responses={"RESPONSE": "A"}).pk)
+
+    def submit() -> int:
+        return item_submit(attempt=attempt, position=0, responses={"RESPONSE": "A"}).pk
+
+    got = together([submit, submit])
     winners = [x for x in got if isinstance(x, int)]
     losers = [x for x in got if isinstance(x, Conflict)]
     assert len(winners) == 1 and len(losers) == 1, got

@@ -12,7 +12,7 @@ from lxml import etree
 
 from dashboards.services import login_password_set
 from qti.models import ItemSession, QtiAsset, QtiPackage, TestAttempt
-from qti.selectors_delivery import RESULTS_NS
+from qti.selectors.delivery import RESULTS_NS
 from qti.services.resources import qti_resource_create
 from roster.models import Org, User, UserRole
 from tests.qti.delivery_fixtures import assessment_test, choice_item, part, ref, section

@@ -3,43 +3,21 @@ and rewrite the XML in turn, so no edit is lost (SQLite serialises writers by it
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from qti.models import QtiResource
 from qti.services.resources import qti_resource_create
 from qti.services.structure import item_ref_add, section_create
 from roster.models import Org
+from tests.qti.concurrency import together
 from tests.qti.test_api import item_xml
 from tests.qti.test_api_tests import assessment_test_xml
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def together(works: list[Callable[[], Any]]) -> list[Any]:
-    """Run each of ``works`` in its own thread, released at once; results or exceptions."""
-    gate = threading.Barrier(len(works))
-    out: list[Any] = [None] * len(works)
-
-    def run(index: int) -> None:
-        gate.wait()
-        try:
-            out[index] = works[index]()
-        except Exception as exc:  # noqa: BLE001 - the test reads what each thread got
-            out[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(works))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qti.selectors_delivery import attempt_results_report, attempts_of_test
+from qti.selectors.delivery import attempt_results_report, attempts_of_test
 from roster.models import Org
 
 

@@ -1,6 +1,7 @@
 """Reads of the QTI app: the resources a client may see, a page of them with Timeback's
 search, filter and sort, an item's response scored by the engine (compiled once per stored
-version), a test's structure and questions, the authors' preview and package files.
+version), a test's structure and questions, the authors' preview and package files. The
+reads of test delivery (attempts, their pages, results reports) are in ``qti.selectors.delivery``.
 
 Visibility is the tenancy rule of the roster API: a client sees the resources whose
 ``org_scope`` is in its granted org subtrees (``Grant.org_ids``).
