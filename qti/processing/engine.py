@@ -140,6 +140,7 @@ class ItemScorer:
                 subject=local_name(root),
                 rule="root",
             )
+        self.root = root
         self.identifier = root.get("identifier") or ""
         self.adaptive = root.get("adaptive", "false") == "true"
         self.declarations: dict[str, Declaration] = {}
@@ -303,6 +304,7 @@ class ItemScorer:
                 for d in self.declarations.values()
             },
             rng=rng,  # type: ignore[arg-type]
+            extra={"item": self},  # what custom operators may read of the item
         )
         try:
             for rule in self.response_rules:

@@ -1220,7 +1220,13 @@ def _repeat(el: etree._Element, args: list[Expr]) -> Expr:
 @_op("qti-custom-operator")
 def _custom(el: etree._Element, args: list[Expr]) -> Expr:
     cls = el.get("class") or el.get("definition") or ""
-    attrs = dict(el.attrib)
+    attrs = {etree.QName(k).localname if k.startswith("{") else k: v for k, v in el.attrib.items()}
+    # What the operator's value is for: the variable the nearest setter assigns.
+    setter = next(
+        (a for a in el.iterancestors() if isinstance(a.tag, str) and a.get("identifier")), None
+    )
+    if setter is not None:
+        attrs.setdefault("target-identifier", setter.get("identifier") or "")
 
     def custom(ctx: Context) -> Value:
         fn = _CUSTOM.get(cls)

@@ -55,3 +55,8 @@ QTI_MAX_PACKAGE_BYTES = env.int("QTI_MAX_PACKAGE_BYTES", default=200 * 1024 * 10
 # imports): manifests are validated against them when set; otherwise checked structurally
 # (every import report says which check ran).
 QTI_SCHEMA_DIR = env.str("QTI_SCHEMA_DIR", default="")
+# Items may score through an external service (qti-custom-operator
+# class="com.alpha-1edtech.ExternalApiScore" definition="<url>"): only hosts listed here are
+# called (none by default), each call waiting at most this long.
+QTI_EXTERNAL_SCORER_HOSTS = env.list("QTI_EXTERNAL_SCORER_HOSTS", default=[])
+QTI_EXTERNAL_SCORER_TIMEOUT_S = env.float("QTI_EXTERNAL_SCORER_TIMEOUT_S", default=5.0)
