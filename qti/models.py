@@ -5,18 +5,34 @@ form (``parsed``: what the API, rendering and delivery read without parsing XML 
 Identifiers are the QTI ``identifier`` of the document, unique per organisation scope (the
 tenancy filter reads ``org_scope`` as everywhere). Timeback's metadata (subject, grade,
 difficulty, learning objective set) lives in ``metadata``.
+
+Learner feedback on questions and lessons (``QtiFeedback``) is kept beside the content, in the
+writing client's organisation.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from common.models import BaseModel
 from qti.choices import AttemptStatus, ImportStatus, ItemSessionStatus, ResourceKind
 
-__all__ = ["ItemSession", "QtiAsset", "QtiPackage", "QtiResource", "TestAttempt"]
+__all__ = [
+    "FEEDBACK_MAX_LENGTH",
+    "FeedbackKind",
+    "ItemSession",
+    "QtiAsset",
+    "QtiFeedback",
+    "QtiPackage",
+    "QtiResource",
+    "TestAttempt",
+]
+
+# The longest feedback text stored (characters): a learner's comment, not a document.
+FEEDBACK_MAX_LENGTH = 10_000
 
 
 class QtiPackage(BaseModel):
@@ -193,3 +209,52 @@ class ItemSession(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.ref} ({self.status})"
+
+
+class FeedbackKind(models.TextChoices):
+    """What a learner's feedback is about (Timeback's ``type``: QUESTION or LESSON)."""
+
+    QUESTION = "question", "question"
+    LESSON = "lesson", "lesson"
+
+
+class QtiFeedback(BaseModel):
+    """A learner's feedback on a question or a lesson (Timeback's ``POST /question`` and
+    ``POST /lesson``). Lesson, question and user identifiers are the client's, stored as given
+    (they name no stored row); ``public_id`` is the identifier the API answers with."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=FeedbackKind.choices)
+    lesson_id = models.CharField(max_length=255)
+    question_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="Empty when no question is named"
+    )
+    user_id = models.CharField(max_length=255, help_text="The learner, as the client names them")
+    feedback = models.TextField(validators=[MaxLengthValidator(FEEDBACK_MAX_LENGTH)])
+    human_approved = models.BooleanField(default=False)
+    org_scope = models.ForeignKey("roster.Org", on_delete=models.PROTECT, related_name="+")
+    api_client = models.ForeignKey(
+        "tenancy.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["org_scope", "lesson_id"], name="qti_feedback_org_lesson"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=FeedbackKind.values),
+                name="qti_feedback_kind_valid",
+                violation_error_message="Feedback is about a question or a lesson",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(lesson_id="") & ~models.Q(user_id="") & ~models.Q(feedback=""),
+                name="qti_feedback_required_text",
+                violation_error_message="Feedback names its lesson and user and has a text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} feedback on {self.lesson_id} by {self.user_id}"
