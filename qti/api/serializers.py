@@ -10,11 +10,12 @@ from typing import Any
 from lxml import etree
 from rest_framework import serializers
 
-from qti.models import QtiResource
+from qti.models import FEEDBACK_MAX_LENGTH, QtiFeedback, QtiResource
 from qti.selectors import item_refs_below, part_list
 from qti.xml import QTI3_NS, local_name, qti_parse
 
 __all__ = [
+    "FeedbackInputSerializer",
     "ItemRefInputSerializer",
     "ListQuerySerializer",
     "ProcessResponseSerializer",
@@ -25,6 +26,7 @@ __all__ = [
     "TestPartInputSerializer",
     "ValidateBatchSerializer",
     "ValidateSerializer",
+    "feedback_data",
     "item_data",
     "item_type",
     "item_ref_data",
@@ -251,6 +253,59 @@ class TestMetadataInputSerializer(serializers.Serializer):
     """``PUT /assessment-tests/{identifier}/metadata``: the metadata replaces the test's."""
 
     metadata = serializers.DictField(allow_null=True)
+
+
+# ---- learner feedback (Timeback's CreateFeedback) ---------------------------------------------
+
+MSG_NOT_STRING = "must be a string"
+MSG_NOT_BOOLEAN = "must be true or false"
+MSG_CONTROL_CHARACTERS = "must not contain control characters"
+MSG_BLANK = "must not be blank"
+FEEDBACK_ID_MAX_LENGTH = 255
+
+
+class _StrictText(serializers.CharField):
+    """A JSON string and nothing else (DRF's CharField would take 5 as "5"), without control
+    characters, and not only whitespace. Stored as given (no trimming)."""
+
+    default_error_messages = {"invalid": MSG_NOT_STRING}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if _CONTROL.search(value):
+            raise serializers.ValidationError(MSG_CONTROL_CHARACTERS)
+        if not value.strip():
+            raise serializers.ValidationError(MSG_BLANK)
+        return value
+
+
+class _StrictBoolean(serializers.BooleanField):
+    """A JSON true or false (DRF's BooleanField would take "yes" and 1)."""
+
+    default_error_messages = {"invalid": MSG_NOT_BOOLEAN}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    """``POST /question`` and ``POST /lesson``: ``{lessonId, userId, feedback, questionId?,
+    humanApproved?}``. Other fields are ignored (the type is the path's)."""
+
+    lessonId = _StrictText(max_length=FEEDBACK_ID_MAX_LENGTH)
+    userId = _StrictText(max_length=FEEDBACK_ID_MAX_LENGTH)
+    feedback = _StrictText(max_length=FEEDBACK_MAX_LENGTH)
+    questionId = _StrictText(
+        max_length=FEEDBACK_ID_MAX_LENGTH, required=False, allow_null=True, default=None
+    )
+    humanApproved = _StrictBoolean(required=False, default=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,3 +695,21 @@ def test_data(resource: QtiResource) -> dict[str, Any]:
     # Stored tests passed the same checks as /validate.
     out["isValidXml"] = True
     return out
+
+
+def feedback_data(row: QtiFeedback) -> dict[str, Any]:
+    """Timeback's ``CreateFeedback``, with the ``id`` that ``DELETE /{id}`` takes and the
+    timestamps; ``questionId`` only when one was named."""
+    data: dict[str, Any] = {
+        "id": str(row.public_id),
+        "type": row.kind.upper(),
+        "lessonId": row.lesson_id,
+        "userId": row.user_id,
+        "feedback": row.feedback,
+        "humanApproved": row.human_approved,
+        "createdAt": row.created_at.isoformat().replace("+00:00", "Z"),
+        "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
+    }
+    if row.question_id:
+        data["questionId"] = row.question_id
+    return data

@@ -11,6 +11,10 @@ app_name = "qti-api"
 # Identifiers are QTI identifiers (no slash).
 _TEST = r"assessment-tests/(?P<assessmentTestIdentifier>[^/]+)"
 _PART = _TEST + r"/test-parts/(?P<testPartIdentifier>[^/]+)"
+# A feedback's public id: a UUID, so that ``/{id}`` at the site root matches no other root
+# path (``/dashboard``, ``/admin`` keep their slash redirects; the apps mounted after this one
+# keep their paths).
+_FEEDBACK_ID = r"(?P<id>[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})"
 
 urlpatterns = [
     re_path(r"^assessment-items/?$", views.AssessmentItemListView.as_view(), name="items"),
@@ -84,4 +88,14 @@ urlpatterns = [
     ),
     re_path(r"^validate/?$", views.ValidateView.as_view(), name="validate"),
     re_path(r"^validate/batch/?$", views.ValidateBatchView.as_view(), name="validate-batch"),
+    # Learner feedback. A lesson id is the client's: it may hold a slash.
+    re_path(r"^question/?$", views.QuestionFeedbackCreateView.as_view(), name="feedback-question"),
+    re_path(r"^lesson/?$", views.LessonFeedbackCreateView.as_view(), name="feedback-lesson"),
+    re_path(
+        r"^lesson/(?P<lessonId>.+?)/?$",
+        views.LessonFeedbackListView.as_view(),
+        name="feedback-lesson-list",
+    ),
+    # Last: one segment at the site root, answering DELETE only (404 to any other method).
+    re_path(rf"^{_FEEDBACK_ID}/?$", views.FeedbackDetailView.as_view(), name="feedback"),
 ]

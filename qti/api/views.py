@@ -1,6 +1,6 @@
 """The QTI API in Timeback's paths and shapes (``qti-api.yaml``): assessment items, stimuli,
-response processing and validation. Thin: read the request, call one service or selector,
-shape the answer.
+response processing, validation, and learners' feedback on questions and lessons. Thin: read
+the request, call one service or selector, shape the answer.
 
 Bodies are JSON as the OpenAPI document declares (items and stimuli created from
 ``{format: "xml", xml, metadata}``; stimuli also from their JSON fields), or the QTI XML
@@ -25,6 +25,7 @@ from common.exceptions import ApplicationError
 from qti.api.serializers import (
     ITEM_SORTS,
     STIMULUS_SORTS,
+    FeedbackInputSerializer,
     ItemRefInputSerializer,
     ListQuerySerializer,
     ProcessResponseSerializer,
@@ -35,6 +36,7 @@ from qti.api.serializers import (
     TestPartInputSerializer,
     ValidateBatchSerializer,
     ValidateSerializer,
+    feedback_data,
     item_data,
     item_ref_data,
     section_data,
@@ -44,7 +46,7 @@ from qti.api.serializers import (
     test_part_document,
 )
 from qti.choices import ResourceKind
-from qti.models import QtiResource
+from qti.models import FeedbackKind, QtiResource
 from qti.selectors import (
     item_places,
     item_refs_below,
@@ -58,6 +60,8 @@ from qti.selectors import (
     resources_visible,
     section_get,
 )
+from qti.selectors.feedback import feedback_get, feedback_list_for_lesson
+from qti.services.feedback import qti_feedback_create, qti_feedback_delete
 from qti.services.item_json import item_xml_build
 from qti.services.resources import (
     CHECKS_NOTE,
@@ -91,7 +95,11 @@ __all__ = [
     "AssessmentTestListView",
     "AssessmentTestMetadataView",
     "AssessmentTestQuestionsView",
+    "FeedbackDetailView",
+    "LessonFeedbackCreateView",
+    "LessonFeedbackListView",
     "ProcessResponseView",
+    "QuestionFeedbackCreateView",
     "SectionDetailView",
     "SectionItemDetailView",
     "SectionItemListView",
@@ -116,6 +124,8 @@ MSG_NOT_VALID = "The XML is not valid. Checks: {checks}. {note}"
 MSG_ENTITY_MISSING = "The {schema} {entity!r} was not found"
 MSG_VALIDATE_XML = "xml: is required when entityId is not given"
 MSG_DELETED = "Deleted"
+MSG_FEEDBACK_DELETED = "Feedback deleted"
+MSG_NO_SUCH_PATH = "Not found"
 
 MSG_PART_FILTER = (
     "filter: not supported on test parts and sections (use query, navigationMode, submissionMode)"
@@ -857,3 +867,73 @@ class ValidateBatchView(QtiView):
                 return Response(_entity_missing(schema, entity_id), status=404)
             results.append(_validation(xml, kind, entity_id))
         return Response({"results": results})
+
+
+# Learner feedback on questions and lessons. Bodies are JSON only (no QTI document here).
+
+
+class _FeedbackView(QtiView):
+    parser_classes = [JSONParser]
+
+
+class _FeedbackCreateView(_FeedbackView):
+    feedback_kind: str = FeedbackKind.LESSON
+
+    def post(self, request: Request) -> Response:
+        body = FeedbackInputSerializer(data=self.body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        grant = request.grant  # type: ignore[attr-defined]
+        row = qti_feedback_create(
+            org_id=grant.home_org_id,
+            api_client_id=grant.api_client_id,
+            kind=self.feedback_kind,
+            lesson_id=data["lessonId"],
+            user_id=data["userId"],
+            feedback=data["feedback"],
+            question_id=data["questionId"] or "",
+            human_approved=data["humanApproved"],
+        )
+        return Response(feedback_data(row), status=201)
+
+
+class QuestionFeedbackCreateView(_FeedbackCreateView):
+    """``POST /question``: a learner's feedback on a question of a lesson."""
+
+    feedback_kind = FeedbackKind.QUESTION
+
+
+class LessonFeedbackCreateView(_FeedbackCreateView):
+    """``POST /lesson``: a learner's feedback on a lesson."""
+
+    feedback_kind = FeedbackKind.LESSON
+
+
+class LessonFeedbackListView(_FeedbackView):
+    """``GET /lesson/{lessonId}``: the feedback on the lesson and its questions that the
+    client may see (its granted organisations), oldest first; an empty list when none."""
+
+    def get(self, request: Request, lessonId: str) -> Response:  # noqa: N803
+        rows = feedback_list_for_lesson(
+            org_ids=request.grant.org_ids,  # type: ignore[attr-defined]
+            lesson_id=lessonId,
+        )
+        return Response([feedback_data(row) for row in rows])
+
+
+class FeedbackDetailView(_FeedbackView):
+    """``DELETE /{id}``: delete one feedback the client may see (404 otherwise).
+
+    The path is one segment at the site root, so any other method is answered 404 (as an
+    unknown path would be), before authentication: this route claims no path but its
+    DELETE."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method != "DELETE":
+            raise drf_exceptions.NotFound(MSG_NO_SUCH_PATH)
+        super().initial(request, *args, **kwargs)
+
+    def delete(self, request: Request, id: str) -> Response:  # noqa: A002
+        row = feedback_get(org_ids=request.grant.org_ids, public_id=id)  # type: ignore[attr-defined]
+        qti_feedback_delete(feedback=row)
+        return Response({"message": MSG_FEEDBACK_DELETED})
