@@ -7,8 +7,9 @@ back. Then its Caliper client sends ``send_time_spent`` and ``send_activity`` ev
 rostered student, and its EduBridge client reads the derived facts back (activity, weekly
 facts, enrollment facts, highest grade mastered); the XP ledger and insights are read over
 plain HTTP. Its QTI client creates, reads, lists, updates and deletes an item (JSON and XML), a
-stimulus and a test, edits the test's parts, sections and item references, scores a response
-and validates documents. It exits non-zero with one line per failed check (plus the HTTP
+stimulus and a test, edits the test's parts, sections and item references, scores a response,
+validates documents, and submits learners' feedback on a lesson and a question (listed and
+deleted over plain HTTP). It exits non-zero with one line per failed check (plus the HTTP
 exchange behind it).
 
     .venv-compat/bin/python tests/compat/run_client.py --base-url http://127.0.0.1:8000 \\
@@ -883,6 +884,45 @@ async def run(args: argparse.Namespace) -> int:
         verdicts = [r.success for r in batch.results]
         expect(verdicts == [True, False, True], f"batch {verdicts}")
 
+    async def qti_feedback() -> None:
+        lesson_id = f"{p}-lesson"
+        lesson = await q.lesson.submit_lesson(
+            {"lessonId": lesson_id, "userId": student_id, "feedback": "Clear and short."}
+        )
+        expect(lesson.type == "LESSON" and lesson.lesson_id == lesson_id, f"{lesson!r}")
+        expect(lesson.question_id is None and lesson.user_id == student_id, f"{lesson!r}")
+        question = await q.lesson.submit_question(
+            {
+                "lessonId": lesson_id,
+                "questionId": item_id,
+                "userId": student_id,
+                "feedback": "The second choice looks like the first.",
+                "humanApproved": True,
+            }
+        )
+        expect(question.type == "QUESTION" and question.question_id == item_id, f"{question!r}")
+        expect(question.human_approved is True, f"{question!r}")
+        # The client's get_lesson reads one feedback, while the contract (qti-api.yaml,
+        # getFeedbackByLessonId) answers a list of them; and the client has no delete. Both are
+        # read over plain HTTP, as the contract declares them.
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            token = await http.post(
+                "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=(args.client_id, args.client_secret),
+            )
+            token.raise_for_status()
+            auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            listed = await http.get(f"/lesson/{lesson_id}", headers=auth)
+            expect(listed.status_code == 200, f"lesson feedback status {listed.status_code}")
+            rows = listed.json()
+            expect([r["type"] for r in rows] == ["LESSON", "QUESTION"], f"{rows!r}")
+            for row in rows:
+                deleted = await http.delete(f"/{row['id']}", headers=auth)
+                expect(deleted.status_code == 200, f"delete status {deleted.status_code}")
+            after = await http.get(f"/lesson/{lesson_id}", headers=auth)
+            expect(after.json() == [], f"feedback left after its delete: {after.json()!r}")
+
     async def qti_delete() -> None:
         await q.assessment_tests.delete(test_id)
         for identifier in (item_id, xml_item_id, third_id):
@@ -936,6 +976,7 @@ async def run(args: argparse.Namespace) -> int:
         ("qti: tests create (JSON), get, list, update, update_metadata, questions", qti_tests),
         ("qti: test parts, sections and item references edited", qti_test_structure),
         ("qti: validate and validate batch", qti_validate),
+        ("qti: lesson and question feedback submitted, listed and deleted", qti_feedback),
         ("qti: delete the test and the items", qti_delete),
     ]
     try:
