@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "tenancy",
     "lti",
     "qti",
+    "case",
     "caliper",
     "mastery",
     "dashboards",

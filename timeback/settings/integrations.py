@@ -60,3 +60,11 @@ QTI_SCHEMA_DIR = env.str("QTI_SCHEMA_DIR", default="")
 # called (none by default), each call waiting at most this long.
 QTI_EXTERNAL_SCORER_HOSTS = env.list("QTI_EXTERNAL_SCORER_HOSTS", default=[])
 QTI_EXTERNAL_SCORER_TIMEOUT_S = env.float("QTI_EXTERNAL_SCORER_TIMEOUT_S", default=5.0)
+
+# ---- CASE 1.1 academic standards ----------------------------------------------------------
+# The largest package an import reads, and how long fetching one from a CASE server may take.
+CASE_MAX_PACKAGE_BYTES = env.int("CASE_MAX_PACKAGE_BYTES", default=100 * 1024 * 1024)
+CASE_FETCH_TIMEOUT_S = env.float("CASE_FETCH_TIMEOUT_S", default=30.0)
+# The official CASE 1.1 CFPackage JSON schema: imports report what it finds when set (they are
+# lenient: real exports carry fields beyond it, and those are kept).
+CASE_PACKAGE_SCHEMA = env.str("CASE_PACKAGE_SCHEMA", default="")

@@ -18,3 +18,6 @@ GC_GEN0_THRESHOLD = 0
 # The official QTI schemas, where ../shared is present (it always is on CI).
 _QTI_XSD = BASE_DIR.parent / "shared" / "fixtures" / "qti" / "xsd"  # noqa: F405
 QTI_SCHEMA_DIR = str(_QTI_XSD) if _QTI_XSD.is_dir() else ""
+_CASE_SCHEMA = BASE_DIR.parent / "shared" / "fixtures" / "case" / "json_schema"  # noqa: F405
+_CASE_SCHEMA = _CASE_SCHEMA / "case-v1p1-cfpackage.official.json"
+CASE_PACKAGE_SCHEMA = str(_CASE_SCHEMA) if _CASE_SCHEMA.is_file() else ""
