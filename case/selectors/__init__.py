@@ -1,4 +1,6 @@
-"""Reads of the CASE app."""
+"""Reads of the CASE app: one module per use (``frameworks`` for the API's lists and
+objects, ``tree`` for the staff browser, ``alignment`` for what content teaches which
+standard), and the lookups they share here."""
 
 from __future__ import annotations
 
