@@ -13,7 +13,14 @@ from django.http import HttpRequest
 
 from common.exceptions import ApplicationError
 from tenancy.models import ApiClient, ApiClientSensor
-from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES, normalize_scope, scope_uri
+from tenancy.scopes import (
+    CALIPER_SCOPES,
+    CASE_SCOPES,
+    ONEROSTER_SCOPES,
+    QTI_SCOPES,
+    normalize_scope,
+    scope_uri,
+)
 from tenancy.selectors import api_client_changed
 from tenancy.services import sensor_iri_validate
 
@@ -31,7 +38,11 @@ class ApiClientForm(forms.ModelForm):
         + ", ".join(ONEROSTER_SCOPES)
         + ". Caliper: "
         + ", ".join(CALIPER_SCOPES)
-        + " (each family's admin implies only its own family).",
+        + " (each family's admin implies only its own family). QTI: "
+        + ", ".join(QTI_SCOPES)
+        + ". CASE: "
+        + ", ".join(CASE_SCOPES)
+        + " (QTI and CASE have no admin scope).",
     )
 
     class Meta:

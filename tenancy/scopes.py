@@ -11,6 +11,11 @@ QTI: Timeback's QTI API declares ``.../spec/qti/v3/scope/{readonly,createput,del
 (short names ``qti.readonly``, ``qti.createput``, ``qti.delete``). The family has no admin:
 each QTI scope is granted only by itself.
 
+CASE: the 1.1 binding defines ``.../spec/case/v1p1/scope/case.readonly`` (1.0 spelled it
+``.../case/v1p0/scope/case.readonly``); both mean ``case.readonly``. Uploading packages, which
+CASE itself does not define, takes ``.../case/v1p1/scope/case.createput`` (``case.createput``).
+Like QTI, the family has no admin: each CASE scope is granted only by itself.
+
 Each family's admin implies every scope of its own family and none of the other's: a
 OneRoster admin cannot send events, a Caliper admin cannot read the roster, neither reaches
 QTI content.
@@ -24,6 +29,9 @@ from collections.abc import Iterable
 __all__ = [
     "ALL_SCOPES",
     "CALIPER_ADMIN",
+    "CASE_CREATEPUT",
+    "CASE_READONLY",
+    "CASE_SCOPES",
     "CALIPER_SCOPES",
     "EVENTS_CREATE",
     "EVENTS_READONLY",
@@ -45,6 +53,8 @@ ONEROSTER_PREFIX = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 CALIPER_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/"
 CALIPER_V1P1_PREFIX = "https://purl.imsglobal.org/spec/caliper/v1p1/scope/"
 QTI_PREFIX = "https://purl.imsglobal.org/spec/qti/v3/scope/"
+CASE_PREFIX = "https://purl.imsglobal.org/spec/case/v1p1/scope/"
+CASE_V1P0_PREFIX = "https://purl.imsglobal.org/spec/case/v1p0/scope/"
 
 ONEROSTER_ADMIN = "admin"
 CALIPER_ADMIN = "caliper.admin"
@@ -53,6 +63,8 @@ EVENTS_READONLY = "events.readonly"
 QTI_READONLY = "qti.readonly"
 QTI_CREATEPUT = "qti.createput"
 QTI_DELETE = "qti.delete"
+CASE_READONLY = "case.readonly"
+CASE_CREATEPUT = "case.createput"
 
 # Short name → description. Every name is also a valid ``scope`` request value.
 ONEROSTER_SCOPES: dict[str, str] = {
@@ -90,7 +102,17 @@ QTI_SCOPES: dict[str, str] = {
     QTI_DELETE: "Delete QTI items, stimuli and tests",
 }
 
-KNOWN_SCOPES: dict[str, str] = {**ONEROSTER_SCOPES, **CALIPER_SCOPES, **QTI_SCOPES}
+CASE_SCOPES: dict[str, str] = {
+    CASE_READONLY: "Read CASE frameworks (documents, items, associations, packages, definitions)",
+    CASE_CREATEPUT: "Upload and replace CASE framework packages",
+}
+
+KNOWN_SCOPES: dict[str, str] = {
+    **ONEROSTER_SCOPES,
+    **CALIPER_SCOPES,
+    **QTI_SCOPES,
+    **CASE_SCOPES,
+}
 
 # The URI each Caliper short name is stored as.
 _CALIPER_URIS: dict[str, str] = {
@@ -116,6 +138,10 @@ _CALIPER_URI = re.compile(
     r"^https?://purl\.imsglobal\.org/spec/caliper/v1p[12]/scope/(?P<name>[\w.\-]+)$"
 )
 _QTI_URI = re.compile(r"^https?://purl\.imsglobal\.org/spec/qti/v3/scope/(?P<name>[\w.\-]+)$")
+# CASE 1.0 declared only the read scope; uploads are spelled in 1.1 alone.
+_CASE_URI = re.compile(
+    r"^https?://purl\.imsglobal\.org/spec/case/(?P<version>v1p[01])/scope/(?P<name>[\w.\-]+)$"
+)
 
 ALL_SCOPES: dict[str, str] = {
     **{ONEROSTER_PREFIX + name: text for name, text in ONEROSTER_SCOPES.items()},
@@ -129,6 +155,8 @@ ALL_SCOPES: dict[str, str] = {
         for term, name in _CALIPER_TERMS.items()
     },
     **{QTI_PREFIX + name.removeprefix("qti."): text for name, text in QTI_SCOPES.items()},
+    **{CASE_PREFIX + name: text for name, text in CASE_SCOPES.items()},
+    CASE_V1P0_PREFIX + CASE_READONLY: CASE_SCOPES[CASE_READONLY],
 }
 
 
@@ -145,6 +173,12 @@ def normalize_scope(scope: str) -> str | None:
     if match:
         name = "qti." + match.group("name")
         return name if name in QTI_SCOPES else None
+    match = _CASE_URI.match(scope)
+    if match:
+        name = match.group("name")
+        if match.group("version") == "v1p0" and name != CASE_READONLY:
+            return None
+        return name if name in CASE_SCOPES else None
     if scope in KNOWN_SCOPES:
         return scope
     return _SHORT_ALIASES.get(scope)
@@ -158,13 +192,15 @@ def scope_uri(name: str) -> str:
     """The URI a short name is stored as."""
     if name in QTI_SCOPES:
         return QTI_PREFIX + name.removeprefix("qti.")
+    if name in CASE_SCOPES:
+        return CASE_PREFIX + name
     return _CALIPER_URIS.get(name) or ONEROSTER_PREFIX + name
 
 
 def scope_family_admin(name: str) -> str:
     """The admin scope of the family ``name`` belongs to (itself for an admin, and for a QTI
-    scope, whose family has no admin)."""
-    if name in QTI_SCOPES:
+    or CASE scope, whose families have no admin)."""
+    if name in QTI_SCOPES or name in CASE_SCOPES:
         return name
     return CALIPER_ADMIN if name in CALIPER_SCOPES else ONEROSTER_ADMIN
 
