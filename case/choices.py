@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["DefinitionKind", "FrameworkSource"]
+__all__ = ["AlignedKind", "DefinitionKind", "FrameworkSource"]
 
 
 class DefinitionKind(models.TextChoices):
@@ -22,3 +22,19 @@ class FrameworkSource(models.TextChoices):
     UPLOAD = "upload", "admin upload"
     URL = "url", "CASE server"
     API = "api", "API upload"
+
+
+class AlignedKind(models.TextChoices):
+    """What carries a ``learningObjectiveSet``: content (what teaches a standard) and
+    results (the evidence of learning it)."""
+
+    RESOURCE = "resource", "resource"
+    COURSE_COMPONENT = "courseComponent", "course component"
+    COMPONENT_RESOURCE = "componentResource", "component resource (lesson)"
+    LINE_ITEM = "lineItem", "line item"
+    ASSESSMENT_LINE_ITEM = "assessmentLineItem", "assessment line item"
+    QTI_ITEM = "qtiItem", "QTI item"
+    QTI_TEST = "qtiTest", "QTI test"
+    QTI_OUTCOME = "qtiOutcome", "QTI outcome declaration"
+    RESULT = "result", "result"
+    ASSESSMENT_RESULT = "assessmentResult", "assessment result"

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from case.choices import DefinitionKind, FrameworkSource
+from case.choices import AlignedKind, DefinitionKind, FrameworkSource
 from common.models import BaseModel
 
 __all__ = [
+    "AlignmentFill",
+    "CaseAlignment",
     "CaseAssociation",
     "CaseDefinition",
     "CaseDefinitionUse",
@@ -28,6 +30,7 @@ __all__ = [
     "CaseRubric",
     "CaseRubricCriterion",
     "CaseRubricCriterionLevel",
+    "StandardEvidence",
 ]
 
 
@@ -199,3 +202,80 @@ class CaseRubricCriterionLevel(CaseObject):
 
     class Meta:
         ordering = ["criterion", "position"]
+
+
+# ---- alignment ----------------------------------------------------------------------------
+
+
+class CaseAlignment(BaseModel):
+    """One entry of an object's ``learningObjectiveSet``: the object (``kind``, ``target_id``)
+    and one objective of one source (``CASE``: a CFItem identifier). An index of the sets
+    the objects carry, refreshed from them (``case.services.alignment``), so that "what
+    teaches this standard" is one indexed query."""
+
+    kind = models.CharField(max_length=32, choices=AlignedKind.choices)
+    target_id = models.PositiveBigIntegerField()
+    org_scope = models.ForeignKey("roster.Org", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=255)
+    objective = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["kind", "target_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target_id", "source", "objective"],
+                name="case_alignment_once",
+                violation_error_message="An object lists an objective once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["objective", "kind"], name="case_alignment_objective"),
+            models.Index(fields=["kind", "target_id"], name="case_alignment_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_id} → {self.source} {self.objective}"
+
+
+class AlignmentFill(BaseModel):
+    """How far the alignment index (per kind) and the evidence (kind ``evidence``) are
+    refreshed: everything changed before ``through`` is in."""
+
+    kind = models.CharField(max_length=32, unique=True)
+    through = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} through {self.through.isoformat()}"
+
+
+class StandardEvidence(BaseModel):
+    """What a student's results say about one standard: every graded result aligned to it
+    (through its line item or itself), as fractions of their maximum."""
+
+    student = models.ForeignKey("roster.User", on_delete=models.CASCADE, related_name="+")
+    org_scope = models.ForeignKey("roster.Org", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=255)
+    objective = models.CharField(max_length=255)
+    results = models.PositiveIntegerField(help_text="Graded results aligned to the standard")
+    score_fraction_sum = models.FloatField(help_text="Sum of score ÷ maximum over them")
+    accuracy = models.FloatField(help_text="Their mean score ÷ maximum (0–1)")
+    recent_accuracy = models.FloatField(help_text="The same over the latest three")
+    mastered = models.BooleanField(help_text="Recent accuracy at or above the mastery gate")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["student", "source", "objective"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "source", "objective"],
+                name="case_evidence_once",
+                violation_error_message="One evidence row per student and standard",
+            )
+        ]
+        indexes = [models.Index(fields=["objective", "source"], name="case_evidence_objective")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.objective}: {self.accuracy:.0%}"

@@ -87,6 +87,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # Every 5 minutes (crontab "*/5 * * * *", https://crontab.guru/#*/5_*_*_*_*): index the
+    # learningObjectiveSets changed since the last run and recompute the standards evidence
+    # of the students whose results changed (one run at a time: a cache lock).
+    "case-standards-evidence-refresh": {
+        "task": "case.tasks.standards_evidence_refresh_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     # Every hour (crontab "0 * * * *", https://crontab.guru/#0_*_*_*_*): delete LTI nonces,
     # launches and registration tokens nothing can use any more.
     "lti-housekeeping": {
