@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("oauth2/", include("tenancy.urls")),
     path("ims/oneroster/", include("roster.api.urls")),
+    # CASE frameworks: /ims/case/v1p1/... (Timeback's dialect) and /ims/case/v1p0/... (1.0).
+    path("ims/case/", include("case.api.urls")),
     # LTI 1.3 platform: key set, (to come) OIDC login, launches, LTI Advantage services.
     path("lti/", include("lti.urls")),
     # The student launcher: classes, apps, time-on-task heartbeats.
