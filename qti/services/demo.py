@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from qti.choices import ResourceKind
 from qti.models import QtiResource
-from qti.services.resources import qti_resource_create
+from qti.services.resources import qti_resource_create, qti_resource_update
 
-__all__ = ["DEMO_TEST_ID", "DemoContent", "qti_demo_seed"]
+__all__ = ["DEMO_ITEM_STANDARDS", "DEMO_TEST_ID", "DemoContent", "qti_demo_seed"]
 
 DEMO_TEST_ID = "demo-fractions-check"
 _NS = 'xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0"'
@@ -145,9 +146,20 @@ class DemoContent:
     test: QtiResource
 
 
+# The demo framework's standards each item assesses (its codes; see case.services.demo).
+DEMO_ITEM_STANDARDS = {
+    "demo-half": ["TB.NF.3.1"],
+    "demo-equivalent": ["TB.NF.3.3", "TB.NF.4.1"],
+    "demo-quarter": ["TB.NF.4.3"],
+    "demo-order": ["TB.NF.4.2"],
+}
+
+
 @transaction.atomic
-def qti_demo_seed(*, org_id: int) -> DemoContent:
-    """Store the demo items and test in organisation ``org_id`` (those missing only)."""
+def qti_demo_seed(*, org_id: int, objectives: Mapping[str, list[str]] | None = None) -> DemoContent:
+    """Store the demo items and test in organisation ``org_id`` (those missing only).
+    ``objectives``: the CASE item identifiers each item is aligned to (its metadata's
+    ``learningObjectiveSet``), set where an item has none yet."""
     created = 0
     existing = set(
         QtiResource.objects.filter(
@@ -155,9 +167,24 @@ def qti_demo_seed(*, org_id: int) -> DemoContent:
         ).values_list("identifier", flat=True)
     )
     for identifier, xml in _ITEMS.items():
+        ids = (objectives or {}).get(identifier)
+        metadata = (
+            {
+                "subject": "Mathematics",
+                "learningObjectiveSet": [{"source": "CASE", "learningObjectiveIds": ids}],
+            }
+            if ids
+            else None
+        )
         if identifier not in existing:
-            qti_resource_create(org_id=org_id, kind=ResourceKind.ITEM, xml=xml)
+            qti_resource_create(org_id=org_id, kind=ResourceKind.ITEM, xml=xml, metadata=metadata)
             created += 1
+            continue
+        item = QtiResource.objects.get(
+            org_scope_id=org_id, kind=ResourceKind.ITEM, identifier=identifier
+        )
+        if metadata and not item.metadata.get("learningObjectiveSet"):
+            qti_resource_update(resource=item, metadata={**item.metadata, **metadata})
     if DEMO_TEST_ID not in existing:
         qti_resource_create(org_id=org_id, kind=ResourceKind.TEST, xml=_TEST)
         created += 1

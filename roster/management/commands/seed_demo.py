@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from caliper.services.demo import demo_activity_seed
+from case.services.alignment import alignments_refresh
+from case.services.demo import case_demo_seed, demo_standard_id
 from common.exceptions import ApplicationError
 from dashboards.services import demo_logins_ensure
-from qti.services.demo import qti_demo_seed
+from qti.services.demo import DEMO_ITEM_STANDARDS, qti_demo_seed
 from roster.models import Org
 from roster.services.demo import DEMO_DISTRICT_ID, demo_credentials_ensure, demo_district_seed
 
@@ -67,7 +69,20 @@ class Command(BaseCommand):
             )
         )
         district = Org.objects.get(sourced_id=DEMO_DISTRICT_ID)
-        content = qti_demo_seed(org_id=district.pk)
+        framework = case_demo_seed()
+        self.stdout.write(
+            f"  CASE framework {framework.title!r}: "
+            + ("created" if framework.created else "already there")
+            + "; staff browse it at /standards/"
+        )
+        content = qti_demo_seed(
+            org_id=district.pk,
+            objectives={
+                item: [demo_standard_id(code) for code in codes]
+                for item, codes in DEMO_ITEM_STANDARDS.items()
+            },
+        )
+        alignments_refresh()
         self.stdout.write(
             f"  QTI test {content.test.title!r}: {content.created} documents created; "
             "students take it at /qti/tests/"
