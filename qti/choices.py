@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["AttemptStatus", "ImportStatus", "ItemSessionStatus", "ResourceKind"]
+__all__ = [
+    "AttemptStatus",
+    "FeedbackKind",
+    "ImportStatus",
+    "ItemSessionStatus",
+    "ResourceKind",
+]
 
 
 class ResourceKind(models.TextChoices):
@@ -45,3 +51,10 @@ class ItemSessionStatus(models.TextChoices):
     INITIAL = "initial", "not presented"
     INTERACTING = "interacting", "presented"
     CLOSED = "closed", "closed"
+
+
+class FeedbackKind(models.TextChoices):
+    """What a learner's feedback is about (Timeback's ``type``: QUESTION or LESSON)."""
+
+    QUESTION = "question", "question"
+    LESSON = "lesson", "lesson"

@@ -18,11 +18,16 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from common.models import BaseModel
-from qti.choices import AttemptStatus, ImportStatus, ItemSessionStatus, ResourceKind
+from qti.choices import (
+    AttemptStatus,
+    FeedbackKind,
+    ImportStatus,
+    ItemSessionStatus,
+    ResourceKind,
+)
 
 __all__ = [
     "FEEDBACK_MAX_LENGTH",
-    "FeedbackKind",
     "ItemSession",
     "QtiAsset",
     "QtiFeedback",
@@ -209,13 +214,6 @@ class ItemSession(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.ref} ({self.status})"
-
-
-class FeedbackKind(models.TextChoices):
-    """What a learner's feedback is about (Timeback's ``type``: QUESTION or LESSON)."""
-
-    QUESTION = "question", "question"
-    LESSON = "lesson", "lesson"
 
 
 class QtiFeedback(BaseModel):

@@ -45,8 +45,8 @@ from qti.api.serializers import (
     test_part_data,
     test_part_document,
 )
-from qti.choices import ResourceKind
-from qti.models import FeedbackKind, QtiResource
+from qti.choices import FeedbackKind, ResourceKind
+from qti.models import QtiResource
 from qti.selectors import (
     item_places,
     item_refs_below,

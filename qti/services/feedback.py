@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from common.exceptions import ApplicationError
-from qti.models import FeedbackKind, QtiFeedback
+from qti.choices import FeedbackKind
+from qti.models import QtiFeedback
 
 __all__ = ["qti_feedback_create", "qti_feedback_delete"]
 
