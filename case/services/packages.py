@@ -130,6 +130,8 @@ def package_parse(*, data: bytes) -> tuple[dict[str, Any] | None, list[ImportPro
         parsed = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         return None, [ImportProblem("", MSG_JSON.format(reason=exc))]
+    except RecursionError:
+        return None, [ImportProblem("", MSG_JSON.format(reason="nested too deeply"))]
     if isinstance(parsed, dict) and isinstance(parsed.get("CFPackage"), dict):
         parsed = parsed["CFPackage"]
     if not isinstance(parsed, dict):

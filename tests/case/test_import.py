@@ -160,7 +160,12 @@ def test_a_dry_run_stores_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [(b"{not json", "not JSON"), (b"[1, 2]", "must be an object"), (b"\xff\xfe", "not JSON")],
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "must be an object"),
+        (b"\xff\xfe", "not JSON"),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
 )
 def test_files_that_are_not_packages(raw: bytes, message: str) -> None:
     parsed, problems = package_parse(data=raw)
