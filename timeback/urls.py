@@ -15,6 +15,8 @@ urlpatterns = [
     path("launcher/", include("lti.launcher_urls")),
     # QTI content: package files for rendered items, the authors' preview.
     path("qti/", include("qti.urls")),
+    # The staff framework browser: CASE frameworks, their trees, search by code and text.
+    path("standards/", include("case.urls")),
     # Caliper ingest (/caliper/...) and job status (/jobs/...), Timeback's paths.
     path("", include("caliper.api.urls")),
     # EduBridge analytics (/edubridge/...), XP ledger (/xp/1.0/...), insights (/insights/1.0/...).
