@@ -21,6 +21,7 @@ from typing import Any
 
 from django.urls import reverse
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -180,7 +181,6 @@ class CaseView(APIView):
 
     authentication_classes = [CachedOAuth2Authentication]
     permission_classes = [HasOneRosterScope]
-    parser_classes: list[Any] = []  # uploads read the raw body (see PackageUploadMixin)
     dialect: Dialect = V1P1
 
     def required_scopes(self, request: Request) -> tuple[str, ...]:
@@ -342,29 +342,33 @@ class RubricView(CaseView):
 # ---- packages ------------------------------------------------------------------------------
 
 
-def _request_body(request: Request) -> bytes | int:
-    """The raw body, or its size when over the upload limit (it is not read then)."""
-    limit = upload_limit()
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        return length
-    stream = request.stream
-    raw: bytes = stream.read(limit + 1) if stream is not None else b""
-    return len(raw) if len(raw) > limit else raw
+class PackageBodyParser(BaseParser):
+    """Any body, as bytes, read up to the upload limit (the package checker parses the JSON
+    and names every problem's place: that is the input validation of uploads)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = upload_limit()
+        request = (parser_context or {}).get("request")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        except ValueError:
+            length = 0
+        raw: bytes = b"" if stream is None or length > limit else stream.read(limit + 1)
+        if length > limit or len(raw) > limit:
+            size = max(length, len(raw))
+            raise ApplicationError(MSG_TOO_LARGE.format(size=size, limit=limit), field="body")
+        return raw
 
 
 class PackageUploadMixin(CaseView):
-    """Reads the package body (not through a DRF parser: the package checker names every
-    problem's place, which is the input validation here) and answers the upload."""
+    """Reads the package body as bytes and answers the upload."""
+
+    parser_classes = [PackageBodyParser]
 
     def upload(self, request: Request, *, replaces: str | None) -> Response:
-        body = _request_body(request)
-        if isinstance(body, int):
-            message = MSG_TOO_LARGE.format(size=body, limit=upload_limit())
-            raise ApplicationError(message, field="body")
+        body = request.data if isinstance(request.data, bytes) else b""
         grant = request.grant  # type: ignore[attr-defined]
         upload = framework_upload(
             body=body,
