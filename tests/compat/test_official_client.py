@@ -7,12 +7,15 @@ the test is skipped.
 Besides rostering and the gradebook, the client sends Caliper learning events for the student
 it rostered (from a sensor registered to its API client) and reads the analytics back; the
 live server processes them with the in-process (eager) pipeline. Its QTI client writes and
-reads items, stimuli and tests, edits a test's structure, scores and validates.
+reads items, stimuli and tests, edits a test's structure, scores and validates. Its CASE
+client uploads our small framework (``tests.case.fixtures``), reads it back in every way it
+can, and updates and upserts packages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -21,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from roster.models import AcademicSession, Org
-from tenancy.scopes import CALIPER_SCOPES, ONEROSTER_SCOPES, QTI_SCOPES
+from tenancy.scopes import CALIPER_SCOPES, CASE_SCOPES, ONEROSTER_SCOPES, QTI_SCOPES
 from tenancy.services import api_client_create
+from tests.case.fixtures import package as case_package
 
 pytestmark = pytest.mark.compat
 
@@ -65,8 +69,10 @@ def _compat_python() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_official_client_round_trip(live_server: object) -> None:
+def test_official_client_round_trip(live_server: object, tmp_path: Path) -> None:
     python = _compat_python()
+    framework = tmp_path / "case-package.json"
+    framework.write_text(json.dumps(case_package()), encoding="utf-8")
     district = Org.objects.create(
         sourced_id="compat-district", name="Compat District", type="district"
     )
@@ -94,7 +100,7 @@ def test_official_client_round_trip(live_server: object) -> None:
     api_client_create(
         name="Official client check",
         org_sourced_id=district.sourced_id,
-        scopes=[*ONEROSTER_SCOPES, *CALIPER_SCOPES, *QTI_SCOPES],
+        scopes=[*ONEROSTER_SCOPES, *CALIPER_SCOPES, *QTI_SCOPES, *CASE_SCOPES],
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         sensors=[SENSOR],
@@ -116,6 +122,8 @@ def test_official_client_round_trip(live_server: object) -> None:
         "compat",
         "--sensor",
         SENSOR,
+        "--case-package",
+        str(framework),
     ]
     completed = subprocess.run(
         command, capture_output=True, text=True, timeout=600, check=False, cwd=ROOT
