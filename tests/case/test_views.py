@@ -601,3 +601,28 @@ def test_a_csv_of_items_becomes_a_framework(admin_client_: Client) -> None:
     assert codes(top) == ["C.1"]
     children, _ = tree_children(document=document, parent=top[0].identifier)
     assert codes(children) == ["C.1.1", "C.1.2"]
+
+
+def test_the_case_models_are_read_only_in_the_admin(
+    framework: CaseDocument, admin_client_: Client, django_assert_max_num_queries: Any
+) -> None:
+    from django.contrib import admin
+    from django.urls import reverse
+
+    seen = set()
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        if opts.app_label != "case":
+            continue
+        seen.add(opts.model_name)
+        with django_assert_max_num_queries(8):
+            listing = admin_client_.get(reverse(f"admin:case_{opts.model_name}_changelist"))
+        assert listing.status_code == 200, opts.model_name
+        obj = model._default_manager.first()
+        change = admin_client_.get(reverse(f"admin:case_{opts.model_name}_change", args=[obj.pk]))
+        assert change.status_code == 200, opts.model_name
+        assert not model_admin.has_change_permission(listing.wsgi_request, obj)
+        assert not model_admin.has_add_permission(listing.wsgi_request)
+    assert {"casedocument", "caseitem", "caseassociation", "casedefinition", "caserubric"} <= seen
+    browse = admin_client_.get(reverse("admin:case_casedocument_changelist")).content.decode()
+    assert f'href="/standards/{DOC}/">Open the tree</a>' in browse
