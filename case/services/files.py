@@ -34,9 +34,10 @@ def framework_file_import(
     creator: str = "",
     identifier: str = "",
     dry_run: bool = False,
+    source: str = FrameworkSource.UPLOAD,
 ) -> ImportReport:
     """Import the file ``file_name`` (``.csv``: items, in a framework named ``title``;
-    anything else: a CFPackage's JSON) as an operator's upload."""
+    anything else: a CFPackage's JSON) as an operator's upload (or file, ``source``)."""
     if file_name.lower().endswith(".csv"):
         if not title.strip():
             return ImportReport(problems=[ImportProblem("", MSG_CSV_TITLE)], dry_run=dry_run)
@@ -50,6 +51,4 @@ def framework_file_import(
         package, problems = package_parse(data=data)
     if package is None:
         return ImportReport(problems=problems, dry_run=dry_run)
-    return framework_import(
-        package=package, source=FrameworkSource.UPLOAD, source_ref=file_name, dry_run=dry_run
-    )
+    return framework_import(package=package, source=source, source_ref=file_name, dry_run=dry_run)

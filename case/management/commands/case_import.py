@@ -6,15 +6,15 @@ SOURCE is a CFPackage JSON file, a CSV of items (with ``--title``), a CASE serve
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from case.choices import FrameworkSource
-from case.services.packages import ImportReport, framework_import, package_parse
-from case.services.sources import case_server_packages, csv_package
+from case.services.files import framework_file_import
+from case.services.packages import ImportReport, framework_import
+from case.services.sources import case_server_packages
 
 
 class Command(BaseCommand):
@@ -42,20 +42,19 @@ class Command(BaseCommand):
             path = Path(source)
             if not path.is_file():
                 raise CommandError(f"source: {source} is not a file or an http(s) URL")
-            data = path.read_bytes()
-            if path.suffix.lower() == ".csv":
-                document = {
-                    "identifier": options["identifier"]
-                    or str(uuid.uuid5(uuid.NAMESPACE_URL, f"file:{path.name}")),
-                    "title": options["title"] or path.stem,
-                    "creator": options["creator"],
-                }
-                package, problems = csv_package(data=data, document=document)
-            else:
-                package, problems = package_parse(data=data)
-            if package is None:
-                raise CommandError(f"{path.name}: refused: {'; '.join(map(str, problems))}")
-            packages, kind = [(path.name, package)], FrameworkSource.FILE
+            report = framework_file_import(
+                data=path.read_bytes(),
+                file_name=path.name,
+                title=options["title"] or path.stem,
+                creator=options["creator"],
+                identifier=options["identifier"] or "",
+                dry_run=options["dry_run"],
+                source=FrameworkSource.FILE,
+            )
+            self._print(path.name, report, as_json=options["json"])
+            if not report.ok:
+                raise CommandError(f"{path.name}: refused; nothing stored")
+            return
         failed = 0
         for ref, package in packages:
             report = framework_import(
