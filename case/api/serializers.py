@@ -63,6 +63,9 @@ ITEM_TYPE_KEYS = ("CFItemType", "cfItemType")
 
 UrlFor = Callable[[str, str], str]
 
+MSG_CREATED = "Framework {title!r} created"
+MSG_REPLACED = "Framework {title!r} replaced"
+
 
 def _link_v1p1(value: Any) -> Any:
     if isinstance(value, list):
@@ -217,10 +220,10 @@ def fields_select(data: Mapping[str, Any], fields: list[str] | None) -> dict[str
 def upload_result(report: ImportReport, *, created: bool) -> dict[str, Any]:
     """Timeback's upload result: ``{success, message, result{documentId, stats, success}}``
     (stats count what the framework holds now)."""
-    verb = "created" if created else "replaced"
+    message = (MSG_CREATED if created else MSG_REPLACED).format(title=report.title)
     return {
         "success": True,
-        "message": f"Framework {report.title!r} {verb}",
+        "message": message,
         "result": {
             "documentId": report.document,
             "stats": {
