@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import URLPattern, re_path
 
-from case.api import views
+from case.api import alignment, views
 from case.api.serializers import V1P0, V1P1, Dialect
 from case.choices import DefinitionKind
 
@@ -73,6 +73,11 @@ def _routes(dialect: Dialect) -> list[URLPattern]:
             route("CFItems", views.ItemListView, "cfitems-list"),
             route("CFPackages", views.PackageListView, "cfpackages-list"),
             route(f"CFPackages/{_ID}/groups", views.PackageGroupsView, "cfpackages-groups"),
+            # Timeback's alignment extensions
+            route(f"CFItems/{_ID}/alignments", alignment.ItemAlignmentsView, "cfitems-alignments"),
+            route(f"CFItems/{_ID}/evidence", alignment.ItemEvidenceView, "cfitems-evidence"),
+            route("alignments", alignment.ObjectStandardsView, "alignments"),
+            route(f"students/{_ID}/evidence", alignment.StudentEvidenceView, "students-evidence"),
         ]
     return routes
 

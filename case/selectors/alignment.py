@@ -32,6 +32,7 @@ from roster.models import (
 __all__ = [
     "CONTENT_KINDS",
     "AlignedObject",
+    "aligned_object_find",
     "StandardRef",
     "content_for_standard",
     "evidence_for_standard",
@@ -139,3 +140,23 @@ def evidence_for_standard(
     if org_ids is not None:
         rows = rows.filter(org_scope_id__in=org_ids)
     return rows.select_related("student").order_by("recent_accuracy", "student__sourced_id")
+
+
+def aligned_object_find(*, kind: str, identifier: str, org_ids: Collection[int] | None) -> Any:
+    """An object of ``kind`` by its sourcedId (QTI content: its identifier), within
+    ``org_ids``; None when there is none the caller may see."""
+    model = _MODELS.get(kind)
+    if model is None:
+        return None
+    if model is QtiResource:
+        qti_kind = {
+            AlignedKind.QTI_ITEM: "item",
+            AlignedKind.QTI_TEST: "test",
+            AlignedKind.QTI_OUTCOME: "outcomes",
+        }[AlignedKind(kind)]
+        rows = QtiResource.objects.filter(kind=qti_kind, identifier=identifier)
+    else:
+        rows = model.objects.filter(sourced_id=identifier)  # type: ignore[attr-defined]
+    if org_ids is not None:
+        rows = rows.filter(org_scope_id__in=org_ids)
+    return rows.order_by("pk").first()

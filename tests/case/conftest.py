@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from case.services.packages import framework_import
 from roster.models import Org
+from tests.case.alignment_world import aligned  # noqa: F401 - the alignment fixture
 from tests.case.fixtures import package
 
 READ = "https://purl.imsglobal.org/spec/case/v1p1/scope/case.readonly"
