@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 
 from case.models import CaseDocument, CaseItem
+from case.selectors.alignment import content_for_standard, evidence_summary
 from case.selectors.tree import (
     LEVEL_LIMIT,
     SEARCH_PAGE_SIZE,
@@ -83,6 +84,12 @@ def framework_page(request: HtmxHttpRequest, identifier: str) -> HttpResponse:
         associations=item_associations(item=item) if item is not None else [],
         data_json=_json(item.data if item is not None else document.data),
     )
+    if item is not None:
+        org_ids = None if viewer.is_admin else viewer.org_ids
+        context.update(
+            aligned=content_for_standard(identifier=item.identifier, org_ids=org_ids),
+            evidence=evidence_summary(identifier=item.identifier, org_ids=org_ids),
+        )
     if target == DETAIL_TARGET:
         return render(request, "case/partials/_detail.html", context)
     nodes, more = tree_opened(document=document, path=path, item=item)

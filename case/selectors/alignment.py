@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Avg, Count, Model, Q, QuerySet
 
 from case.choices import AlignedKind
 from case.models import CaseAlignment, CaseItem, StandardEvidence
@@ -32,11 +32,13 @@ from roster.models import (
 __all__ = [
     "CONTENT_KINDS",
     "AlignedObject",
+    "EvidenceSummary",
     "aligned_object_find",
     "StandardRef",
     "content_for_standard",
     "evidence_for_standard",
     "evidence_of_student",
+    "evidence_summary",
     "standards_of_object",
 ]
 
@@ -160,3 +162,23 @@ def aligned_object_find(*, kind: str, identifier: str, org_ids: Collection[int] 
     if org_ids is not None:
         rows = rows.filter(org_scope_id__in=org_ids)
     return rows.order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class EvidenceSummary:
+    students: int
+    mastered: int
+    mean_accuracy: float | None
+
+
+def evidence_summary(
+    *, identifier: str, org_ids: Collection[int] | None, source: str = CASE_SOURCE
+) -> EvidenceSummary:
+    """How the students within ``org_ids`` do on one standard (one query)."""
+    rows = StandardEvidence.objects.filter(source=source, objective=identifier)
+    if org_ids is not None:
+        rows = rows.filter(org_scope_id__in=org_ids)
+    found = rows.aggregate(
+        students=Count("pk"), mastered=Count("pk", filter=Q(mastered=True)), mean=Avg("accuracy")
+    )
+    return EvidenceSummary(found["students"], found["mastered"], found["mean"])

@@ -487,12 +487,13 @@ def test_query_counts_do_not_grow_with_the_framework(
             **group,
             HTTP_HX_TARGET=f"group-{top.pk}",
         )
-    # + the path (edges up, ancestors), the associations (1 + 2 for their far ends), and
-    # the opened levels (3), whatever the depth.
+    # + the path (edges up, ancestors), the associations (1 + 2 for their far ends), the
+    # opened levels (3), whatever the depth, and the aligned content and evidence (2: nothing
+    # is aligned here, so no query per kind).
     small_page = _queries(admin_client_, f"/standards/{DOC}/?open={CHILD_A}")
     leaf = CaseItem.objects.get(document=big, human_coding_scheme="BIG.3.3.3")
     big_page = _queries(admin_client_, f"/standards/{big.identifier}/?open={leaf.identifier}")
-    assert small_page == 12 and big_page == 10  # the big framework has no other associations
+    assert small_page == 14 and big_page == 12  # the big framework has no other associations
     # session, login; count, page, paths (edges up, ancestors); the frameworks for the select
     with django_assert_num_queries(7):
         admin_client_.get("/standards/search/?q=fractions")
@@ -626,3 +627,29 @@ def test_the_case_models_are_read_only_in_the_admin(
     assert {"casedocument", "caseitem", "caseassociation", "casedefinition", "caserubric"} <= seen
     browse = admin_client_.get(reverse("admin:case_casedocument_changelist")).content.decode()
     assert f'href="/standards/{DOC}/">Open the tree</a>' in browse
+
+
+def test_an_item_shows_its_aligned_content_and_evidence_to_its_schools_staff(
+    aligned: dict[str, Any],
+) -> None:
+    from case.services.alignment import evidence_refresh
+    from tests.case.alignment_world import result_add
+
+    result_add(aligned, aligned["a"].students[0], 10, 1)
+    evidence_refresh()
+    school = aligned["a"].school
+    teacher = User.objects.create(
+        sourced_id="al-teacher",
+        given_name="T",
+        family_name="A",
+        primary_org=school,
+        primary_role="teacher",
+        org_scope=school,
+    )
+    UserRole.objects.create(user=teacher, role_type="primary", role="teacher", org=school)
+    login = _login("al-teacher")
+    User.objects.filter(pk=teacher.pk).update(login=login)
+    html = client_for(login).get(f"/standards/{DOC}/?open={CHILD_A}").content.decode()
+    assert "Fractions quiz" in html and "Adding fractions" in html
+    assert "Other org&#x27;s video" not in html and "Other org's video" not in html
+    assert "1 student with graded results on this standard; 1 mastered" in html
