@@ -209,51 +209,63 @@ class CaseView(APIView):
 # ---- lists ---------------------------------------------------------------------------------
 
 
-class DocumentListView(CaseView):
+class _ListView(CaseView):
+    """A binding list: paged, filtered, sorted, fields selected, with the paging headers."""
+
+    key = ""
+    fields: Any = ()
+
+    def rows(self, params: Any) -> Any:
+        raise NotImplementedError
+
+    def serialize(self, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Response:
+        params = list_params(request, self.fields)
+        queryset = self.rows(params)
+        total = queryset.count()
+        page = queryset[params.offset : params.offset + params.limit]
+        rows = [fields_select(self.serialize(obj), params.fields) for obj in page]
+        headers = {
+            "X-Total-Count": str(total),
+            "Link": link_header(request, params=params, total=total),
+        }
+        return Response({self.key: rows}, headers=headers)
+
+
+class DocumentListView(_ListView):
     """``GET /CFDocuments``: every framework, paged, filtered, sorted, fields selected."""
 
-    def get(self, request: Request) -> Response:
-        params = list_params(request, DOCUMENT_FIELDS)
-        queryset = document_list(
+    key, fields = "CFDocuments", DOCUMENT_FIELDS
+
+    def rows(self, params: Any) -> Any:
+        return document_list(
             conditions=params.conditions,
             join=params.join,
             sort=params.sort,
             descending=params.descending,
         )
-        total = queryset.count()
-        page = queryset[params.offset : params.offset + params.limit]
-        rows = [
-            fields_select(
-                document_data(d, dialect=self.dialect, url_for=self.url_for), params.fields
-            )
-            for d in page
-        ]
-        headers = {
-            "X-Total-Count": str(total),
-            "Link": link_header(request, params=params, total=total),
-        }
-        return Response({"CFDocuments": rows}, headers=headers)
+
+    def serialize(self, obj: Any) -> dict[str, Any]:
+        return document_data(obj, dialect=self.dialect, url_for=self.url_for)
 
 
-class ItemListView(CaseView):
+class ItemListView(_ListView):
     """``GET /CFItems`` (v1p1): every item of every framework, paged like documents."""
 
-    def get(self, request: Request) -> Response:
-        params = list_params(request, ITEM_FIELDS)
-        queryset = item_list(
+    key, fields = "CFItems", ITEM_FIELDS
+
+    def rows(self, params: Any) -> Any:
+        return item_list(
             conditions=params.conditions,
             join=params.join,
             sort=params.sort,
             descending=params.descending,
         )
-        total = queryset.count()
-        page = queryset[params.offset : params.offset + params.limit]
-        rows = [fields_select(item_data(i, dialect=self.dialect), params.fields) for i in page]
-        headers = {
-            "X-Total-Count": str(total),
-            "Link": link_header(request, params=params, total=total),
-        }
-        return Response({"CFItems": rows}, headers=headers)
+
+    def serialize(self, obj: Any) -> dict[str, Any]:
+        return item_data(obj, dialect=self.dialect)
 
 
 # ---- single objects ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from lxml import etree
 from rest_framework import serializers
 
 from qti.models import FEEDBACK_MAX_LENGTH, QtiFeedback, QtiResource
+from qti.processing.values import BASE_TYPE_NAMES, CARDINALITY_NAMES
 from qti.selectors import item_refs_below, part_list
 from qti.xml import QTI3_NS, local_name, qti_parse
 
@@ -205,23 +206,9 @@ class ReorderInputSerializer(serializers.Serializer):
 class TestOutcomeInputSerializer(serializers.Serializer):
     identifier = _identifier_field()
     cardinality = serializers.ChoiceField(
-        choices=("single", "multiple", "ordered", "record"), required=False, default="single"
+        choices=CARDINALITY_NAMES, required=False, default="single"
     )
-    baseType = serializers.ChoiceField(
-        choices=(
-            "identifier",
-            "boolean",
-            "integer",
-            "float",
-            "string",
-            "point",
-            "pair",
-            "directedPair",
-            "duration",
-            "file",
-            "uri",
-        )
-    )
+    baseType = serializers.ChoiceField(choices=BASE_TYPE_NAMES)
     normalMaximum = serializers.FloatField(required=False)
     normalMinimum = serializers.FloatField(required=False)
     defaultValue = serializers.DictField(required=False)

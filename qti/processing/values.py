@@ -20,6 +20,8 @@ from typing import Any
 
 __all__ = [
     "BASE_TYPES",
+    "BASE_TYPE_NAMES",
+    "CARDINALITY_NAMES",
     "CARDINALITIES",
     "NULL",
     "QtiProcessingError",
@@ -33,23 +35,23 @@ __all__ = [
     "value_to_json",
 ]
 
-BASE_TYPES = frozenset(
-    {
-        "identifier",
-        "boolean",
-        "integer",
-        "float",
-        "string",
-        "point",
-        "pair",
-        "directedPair",
-        "duration",
-        "file",
-        "uri",
-        "intOrIdentifier",
-    }
+# The base types a declaration names in Timeback's JSON forms, in the order they are listed.
+BASE_TYPE_NAMES = (
+    "identifier",
+    "boolean",
+    "integer",
+    "float",
+    "string",
+    "point",
+    "pair",
+    "directedPair",
+    "duration",
+    "file",
+    "uri",
 )
-CARDINALITIES = frozenset({"single", "multiple", "ordered", "record"})
+BASE_TYPES = frozenset({*BASE_TYPE_NAMES, "intOrIdentifier"})
+CARDINALITY_NAMES = ("single", "multiple", "ordered", "record")
+CARDINALITIES = frozenset(CARDINALITY_NAMES)
 NUMERIC = frozenset({"integer", "float"})
 
 

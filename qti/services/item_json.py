@@ -26,6 +26,7 @@ from typing import Any
 from lxml import etree
 
 from common.exceptions import ApplicationError
+from qti.processing.values import BASE_TYPE_NAMES, CARDINALITY_NAMES
 from qti.services.resources import (
     ASI_SCHEMA_LOCATION,
     XSI_NS,
@@ -69,20 +70,8 @@ JSON_INTERACTIONS = (
     "media",
 )
 SHAPES = ("circle", "rect", "poly", "ellipse", "default")
-CARDINALITIES = ("single", "multiple", "ordered", "record")
-BASE_TYPES = (
-    "identifier",
-    "boolean",
-    "integer",
-    "float",
-    "string",
-    "point",
-    "pair",
-    "directedPair",
-    "duration",
-    "file",
-    "uri",
-)
+CARDINALITIES = CARDINALITY_NAMES
+BASE_TYPES = BASE_TYPE_NAMES
 SHOW_HIDE = ("show", "hide")
 TEMPLATES = ("match_correct", "map_response")
 TEMPLATE_URL = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{name}.xml"
