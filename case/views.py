@@ -30,6 +30,7 @@ from case.selectors.tree import (
 )
 from common.htmx import HtmxHttpRequest
 from dashboards.selectors import Viewer, viewer_for
+from tenancy.selectors import org_ancestries
 
 __all__ = ["framework_page", "frameworks_page", "search_page"]
 
@@ -85,9 +86,12 @@ def framework_page(request: HtmxHttpRequest, identifier: str) -> HttpResponse:
         data_json=_json(item.data if item is not None else document.data),
     )
     if item is not None:
+        # Content of the viewer's schools and of the orgs above them (a district's tests
+        # serve its schools); students' evidence of the viewer's schools only.
         org_ids = None if viewer.is_admin else viewer.org_ids
+        content_orgs = None if org_ids is None else org_ancestries(org_ids=org_ids)
         context.update(
-            aligned=content_for_standard(identifier=item.identifier, org_ids=org_ids),
+            aligned=content_for_standard(identifier=item.identifier, org_ids=content_orgs),
             evidence=evidence_summary(identifier=item.identifier, org_ids=org_ids),
         )
     if target == DETAIL_TARGET:

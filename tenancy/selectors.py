@@ -41,6 +41,7 @@ __all__ = [
     "client_grant",
     "client_org_ids",
     "expand_org_subtrees",
+    "org_ancestries",
     "org_tree_changed",
     "sensor_registered",
 ]
@@ -107,6 +108,21 @@ def expand_org_subtrees(*, root_ids: set[int]) -> frozenset[int]:
         frontier = children - seen
         seen |= frontier
     return frozenset(seen)
+
+
+def org_ancestries(*, org_ids: Iterable[int]) -> frozenset[int]:
+    """The pks of the given orgs and every org above them (one query per level)."""
+    found = set(org_ids)
+    frontier = set(found)
+    while frontier:
+        parents = set(
+            Org.objects.filter(pk__in=list(frontier), parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
+        )
+        frontier = parents - found
+        found |= parents
+    return frozenset(found)
 
 
 def api_client_grant(

@@ -21,7 +21,8 @@ from qti.processing.values import Value, value_load, value_to_json
 from qti.rendering import RenderedItem, render_item
 from qti.selectors import compiled_item, item_base_url
 from qti.xml import QTI3_NS
-from roster.models import Org, User, UserRole
+from roster.models import User, UserRole
+from tenancy.selectors import org_ancestries
 
 __all__ = [
     "RESULTS_NS",
@@ -47,26 +48,11 @@ _NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 # ---- who takes what ---------------------------------------------------------------------------
 
 
-def _org_ancestry(org_ids: set[int]) -> set[int]:
-    """The orgs and every org above them."""
-    found = set(org_ids)
-    frontier = set(org_ids)
-    while frontier:
-        parents = set(
-            Org.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
-                "parent_id", flat=True
-            )
-        )
-        frontier = parents - found
-        found |= parents
-    return found
-
-
 def tests_for_student(*, student: User) -> QuerySet[QtiResource]:
     """The tests a student may take: those of their school or of an org above it."""
     roots = {student.org_scope_id, student.primary_org_id}
     roots |= set(UserRole.objects.filter(user=student).values_list("org_id", flat=True))
-    ancestry = _org_ancestry({int(x) for x in roots if x is not None})
+    ancestry = org_ancestries(org_ids={int(x) for x in roots if x is not None})
     return QtiResource.objects.filter(kind=ResourceKind.TEST, org_scope_id__in=ancestry).order_by(
         "title", "identifier"
     )

@@ -651,5 +651,6 @@ def test_an_item_shows_its_aligned_content_and_evidence_to_its_schools_staff(
     User.objects.filter(pk=teacher.pk).update(login=login)
     html = client_for(login).get(f"/standards/{DOC}/?open={CHILD_A}").content.decode()
     assert "Fractions quiz" in html and "Adding fractions" in html
+    assert "Fractions video" in html  # the district's, above the school: it serves the school
     assert "Other org&#x27;s video" not in html and "Other org's video" not in html
     assert "1 student with graded results on this standard; 1 mastered" in html
