@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from lxml import etree
 
+from case.tasks import standards_evidence_refresh_task
 from common.exceptions import ApplicationError, Conflict
 from qti.choices import AttemptStatus, ItemSessionStatus, ResourceKind
 from qti.models import ItemSession, QtiResource, TestAttempt
@@ -468,6 +469,8 @@ class _Run:
         self.attempt.save()
         if self.attempt.status == AttemptStatus.COMPLETED:
             _gradebook_write(self.attempt, self.sessions)
+            # The results carry the items' standards: refresh the evidence once committed.
+            transaction.on_commit(standards_evidence_refresh_task.delay)
 
 
 def _require_open(run: _Run) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -620,3 +621,27 @@ def test_a_test_with_broken_settings_does_not_start(
     with pytest.raises(ApplicationError, match=message):
         attempt_start(test=test, student=student, now=T0)
     assert not TestAttempt.objects.exists()
+
+
+def test_a_finished_attempt_refreshes_the_standards_evidence(
+    school: Org, student: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from case.models import StandardEvidence
+
+    objectives = [{"source": "CASE", "learningObjectiveIds": ["std-fractions"]}]
+    qti_resource_create(
+        org_id=school.pk,
+        kind="item",
+        xml=choice_item("Q1"),
+        metadata={"learningObjectiveSet": objectives},
+    )
+    test = qti_resource_create(
+        org_id=school.pk,
+        kind="test",
+        xml=assessment_test(part("P1", section("S1", ref("Q1")))),
+    )
+    attempt = attempt_start(test=test, student=student, seed=1, now=T0)
+    with django_capture_on_commit_callbacks(execute=True):
+        item_submit(attempt=attempt, position=0, responses={"RESPONSE": "A"}, now=at(1))
+    evidence = StandardEvidence.objects.get(student=student, objective="std-fractions")
+    assert evidence.results == 1 and evidence.mastered is True
