@@ -21,8 +21,9 @@ branch rules, which name a later part).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -36,6 +37,7 @@ from .values import QtiProcessingError, Value
 __all__ = [
     "CONTROL_DEFAULTS",
     "EXIT_TARGETS",
+    "TimeLevel",
     "condition_holds",
     "holds_with",
     "response_problems",
@@ -43,6 +45,7 @@ __all__ = [
     "route_plan",
     "stop_next",
     "stops_of",
+    "time_limits_at",
 ]
 
 CONTROL_DEFAULTS: dict[str, Any] = {
@@ -510,3 +513,42 @@ def response_problems(
         if min_strings and count < min_strings:
             problems.append((ident, f"write at least {min_strings} answer(s)"))
     return problems
+
+
+TimeLevel = tuple[str, str, dict[str, Any], dt.datetime | None]
+
+
+def time_limits_at(
+    *,
+    route: dict[str, Any],
+    position: int,
+    entered: Mapping[str, str],
+    item_presented_at: dt.datetime | None,
+) -> list[TimeLevel]:
+    """(key, label, limits, since) of each level holding stop ``position`` that has time
+    limits: the test, its part, its sections (outermost first), the item reference. ``since``
+    is when the level was entered (``entered``: ISO times by key) or the item presented."""
+    stop = route["stops"][position]
+    part = route["parts"][stop["part"]]
+    levels: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("test", "the test", route["test"].get("timeLimits")),
+        (f"part:{stop['part']}", f"test part {part['identifier']}", part.get("timeLimits")),
+        *(
+            (
+                f"section:{s}",
+                f"section {s}",
+                route["sections"].get(f"section:{s}", {}).get("timeLimits"),
+            )
+            for s in stop["sections"]
+        ),
+    ]
+    out: list[TimeLevel] = []
+    for key, label, limits in levels:
+        if limits:
+            raw = entered.get(key)
+            out.append((key, label, limits, dt.datetime.fromisoformat(raw) if raw else None))
+    if stop.get("timeLimits"):
+        out.append(
+            (f"item:{position}", f"item {stop['ref']}", stop["timeLimits"], item_presented_at)
+        )
+    return out

@@ -17,6 +17,7 @@ from lxml import etree
 from qti.choices import AttemptStatus, ItemSessionStatus, ResourceKind
 from qti.models import ItemSession, QtiResource, TestAttempt
 from qti.processing import ItemState
+from qti.processing.navigation import time_limits_at
 from qti.processing.values import Value, value_load, value_to_json
 from qti.rendering import RenderedItem, render_item
 from qti.selectors import compiled_item, item_base_url
@@ -124,38 +125,21 @@ def _seconds_left(
     attempt: TestAttempt, session: ItemSession | None, now: dt.datetime
 ) -> tuple[float | None, str]:
     """The nearest max-time ahead: seconds left and what it limits."""
-    route = attempt.route
     if attempt.position is None:
         return None, ""
-    stop = route["stops"][attempt.position]
-    part = route["parts"][stop["part"]]
-    levels = [
-        ("test", "the test", route["test"].get("timeLimits")),
-        (f"part:{stop['part']}", f"test part {part['identifier']}", part.get("timeLimits")),
-        *(
-            (
-                f"section:{s}",
-                f"section {s}",
-                route["sections"].get(f"section:{s}", {}).get("timeLimits"),
-            )
-            for s in stop["sections"]
-        ),
-    ]
     best: tuple[float | None, str] = (None, "")
-    for key, label, limits in levels:
-        if not limits or not limits.get("maxTime"):
+    levels = time_limits_at(
+        route=attempt.route,
+        position=attempt.position,
+        entered=attempt.entered,
+        item_presented_at=session.presented_at if session is not None else None,
+    )
+    for _, label, limits, since in levels:
+        if not limits.get("maxTime") or since is None:
             continue
-        since = attempt.entered.get(key)
-        if since is None:
-            continue
-        left = limits["maxTime"] - (now - dt.datetime.fromisoformat(since)).total_seconds()
+        left = limits["maxTime"] - (now - since).total_seconds()
         if best[0] is None or left < best[0]:
             best = (max(0.0, left), label)
-    limits = stop.get("timeLimits")
-    if limits and limits.get("maxTime") and session is not None and session.presented_at:
-        left = limits["maxTime"] - (now - session.presented_at).total_seconds()
-        if best[0] is None or left < best[0]:
-            best = (max(0.0, left), f"item {stop['ref']}")
     return best
 
 

@@ -38,11 +38,13 @@ from qti.choices import AttemptStatus, ItemSessionStatus, ResourceKind
 from qti.models import ItemSession, QtiResource, TestAttempt
 from qti.processing import ItemResult, ItemState, QtiProcessingError, test_outcomes
 from qti.processing.navigation import (
+    TimeLevel,
     holds_with,
     response_problems,
     route_item_refs,
     route_plan,
     stop_next,
+    time_limits_at,
 )
 from qti.processing.values import Value, value_dump, value_load
 from qti.selectors import ItemRefPlace, compiled_item, items_resolve
@@ -288,39 +290,14 @@ class _Run:
 
     # -- time ---------------------------------------------------------------------------------
 
-    def limits(self, position: int) -> list[tuple[str, str, dict[str, Any], dt.datetime | None]]:
+    def limits(self, position: int) -> list[TimeLevel]:
         """(key, label, limits, entered at) of each level above and at ``position``."""
-        stop = self.stop(position)
-        part = self.part_of(position)
-        entered = self.attempt.entered
-        levels: list[tuple[str, str, dict[str, Any] | None]] = [
-            ("test", "the test", self.route["test"].get("timeLimits")),
-            (f"part:{stop['part']}", f"test part {part['identifier']}", part.get("timeLimits")),
-        ]
-        for section in stop["sections"]:
-            levels.append(
-                (
-                    f"section:{section}",
-                    f"section {section}",
-                    self.route["sections"].get(f"section:{section}", {}).get("timeLimits"),
-                )
-            )
-        out = []
-        for key, label, limits in levels:
-            if limits:
-                raw = entered.get(key)
-                out.append((key, label, limits, dt.datetime.fromisoformat(raw) if raw else None))
-        if stop.get("timeLimits"):
-            session = self.sessions[position]
-            out.append(
-                (
-                    f"item:{position}",
-                    f"item {stop['ref']}",
-                    stop["timeLimits"],
-                    session.presented_at,
-                )
-            )
-        return out
+        return time_limits_at(
+            route=self.route,
+            position=position,
+            entered=self.attempt.entered,
+            item_presented_at=self.sessions[position].presented_at,
+        )
 
     def time_up(self, position: int, now: dt.datetime) -> tuple[str, str, float] | None:
         """The level whose max-time ran out (without late submission), if any."""
