@@ -369,15 +369,23 @@ class _Run:
             session.duration = (now - session.presented_at).total_seconds()
             self.dirty.add(session.position)
 
-    def advance(self, now: dt.datetime) -> None:
-        """Linear navigation from the current item to the next one (across parts)."""
-        current = self.attempt.position
+    def advance(self, now: dt.datetime, *, after: int | None = None) -> None:
+        """Linear navigation past stop ``after`` (the current one by default)."""
+        current = self.attempt.position if after is None else after
         assert current is not None
-        following = stop_next(self.route, current, self.holds())
-        if following is None or self.stop(following)["part"] != self.stop(current)["part"]:
-            self.end_part(now)
-            following = stop_next(self.route, self.part["end"] - 1, self.holds())
-        self.go(following, now)
+        self.proceed(stop_next(self.route, current, self.holds()), now)
+
+    def proceed(self, following: int | None, now: dt.datetime) -> None:
+        """Present ``following`` if the current part holds it, else go on to the next part."""
+        if following is None or self.stop(following)["part"] != self.attempt.part:
+            self.next_part(now)
+        else:
+            self.go(following, now)
+
+    def next_part(self, now: dt.datetime) -> None:
+        """End the part under way and present the next part's first stop (or end the test)."""
+        self.end_part(now)
+        self.go(stop_next(self.route, self.part["end"] - 1, self.holds()), now)
 
     def end_part(self, now: dt.datetime) -> None:
         """Score what a simultaneous part holds and close every session of the part."""
@@ -539,8 +547,7 @@ def _sync(run: _Run, now: dt.datetime) -> list[str]:
             run.end_part(now)
             run.finish(now)
         elif key.startswith("part:"):
-            run.end_part(now)
-            run.go(stop_next(run.route, run.part["end"] - 1, run.holds()), now)
+            run.next_part(now)
         else:
             # a section or an item: close its items and go past it
             stops = run.route["stops"]
@@ -558,11 +565,7 @@ def _sync(run: _Run, now: dt.datetime) -> list[str]:
                     if run.part["submissionMode"] == "simultaneous":
                         run.score(run.sessions[i], run.sessions[i].responses, now)
                     run.leave(i, now)
-            following = stop_next(run.route, last, run.holds())
-            if following is None or stops[following]["part"] != run.attempt.part:
-                run.end_part(now)
-                following = stop_next(run.route, run.part["end"] - 1, run.holds())
-            run.go(following, now)
+            run.advance(now, after=last)
     return messages
 
 
@@ -672,6 +675,11 @@ def attempt_next(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Tes
             and session.num_attempts == 0
         ):
             raise ApplicationError(MSG_NOT_SUBMITTED.format(ref=session.ref), field="action")
+        if part["submissionMode"] == "simultaneous" and session.num_attempts == 0:
+            _check_responses(session, control, session.responses)
+        # Left first (an unanswered item takes its default outcomes, which branch rules may
+        # read); a refusal below rolls it back with the rest.
+        run.leave(current, now)
         following = stop_next(run.route, current, run.holds())
         stop = run.stop(current)
         leaving = [f"item:{current}"]
@@ -683,10 +691,7 @@ def attempt_next(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Tes
         if following is None:
             leaving.append("test")
         run.check_min_time(leaving, current, now)
-        if part["submissionMode"] == "simultaneous" and session.num_attempts == 0:
-            _check_responses(session, control, session.responses)
-        run.leave(current, now)
-        run.advance(now)
+        run.proceed(following, now)
         return run.attempt
 
     return _act(attempt, now, move)
@@ -726,8 +731,7 @@ def part_submit(*, attempt: TestAttempt, now: dt.datetime | None = None) -> Test
         following = stop_next(run.route, part["end"] - 1, run.holds())
         leaving = [f"part:{run.attempt.part}"] + (["test"] if following is None else [])
         run.check_min_time(leaving, current, now)
-        run.end_part(now)
-        run.go(stop_next(run.route, part["end"] - 1, run.holds()), now)
+        run.next_part(now)
         return run.attempt
 
     return _act(attempt, now, submit)
