@@ -13,21 +13,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Model, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 
 from case.choices import AlignedKind
 from case.models import CaseAlignment, CaseItem, StandardEvidence
-from case.services.alignment import objective_set_of, objectives_of
+from case.services.alignment import aligned_rows, objective_set_of, objectives_of
 from qti.models import QtiResource
-from roster.models import (
-    AssessmentLineItem,
-    AssessmentResult,
-    ComponentResource,
-    CourseComponent,
-    LineItem,
-    Resource,
-    Result,
-)
 
 __all__ = [
     "CONTENT_KINDS",
@@ -46,18 +37,6 @@ CASE_SOURCE = "CASE"
 CONTENT_KINDS = tuple(
     k.value for k in AlignedKind if k not in (AlignedKind.RESULT, AlignedKind.ASSESSMENT_RESULT)
 )
-_MODELS: dict[str, type[Model]] = {
-    AlignedKind.RESOURCE: Resource,
-    AlignedKind.COURSE_COMPONENT: CourseComponent,
-    AlignedKind.COMPONENT_RESOURCE: ComponentResource,
-    AlignedKind.LINE_ITEM: LineItem,
-    AlignedKind.ASSESSMENT_LINE_ITEM: AssessmentLineItem,
-    AlignedKind.QTI_ITEM: QtiResource,
-    AlignedKind.QTI_TEST: QtiResource,
-    AlignedKind.QTI_OUTCOME: QtiResource,
-    AlignedKind.RESULT: Result,
-    AlignedKind.ASSESSMENT_RESULT: AssessmentResult,
-}
 
 
 @dataclass(frozen=True)
@@ -100,7 +79,9 @@ def content_for_standard(
         by_kind[kind].append(target)
     out: list[AlignedObject] = []
     for kind in sorted(by_kind):
-        for obj in _MODELS[kind].objects.filter(pk__in=by_kind[kind]):  # type: ignore[attr-defined]
+        rows = aligned_rows(kind=kind)
+        assert rows is not None  # the index holds known kinds only
+        for obj in rows.filter(pk__in=by_kind[kind]):
             ident, title = _identity(kind, obj)
             out.append(AlignedObject(kind, obj.pk, ident, title))
     out.sort(key=lambda o: (o.kind, o.identifier))
@@ -147,18 +128,13 @@ def evidence_for_standard(
 def aligned_object_find(*, kind: str, identifier: str, org_ids: Collection[int] | None) -> Any:
     """An object of ``kind`` by its sourcedId (QTI content: its identifier), within
     ``org_ids``; None when there is none the caller may see."""
-    model = _MODELS.get(kind)
-    if model is None:
+    rows = aligned_rows(kind=kind)
+    if rows is None:
         return None
-    if model is QtiResource:
-        qti_kind = {
-            AlignedKind.QTI_ITEM: "item",
-            AlignedKind.QTI_TEST: "test",
-            AlignedKind.QTI_OUTCOME: "outcomes",
-        }[AlignedKind(kind)]
-        rows = QtiResource.objects.filter(kind=qti_kind, identifier=identifier)
+    if rows.model is QtiResource:
+        rows = rows.filter(identifier=identifier)
     else:
-        rows = model.objects.filter(sourced_id=identifier)  # type: ignore[attr-defined]
+        rows = rows.filter(sourced_id=identifier)
     if org_ids is not None:
         rows = rows.filter(org_scope_id__in=org_ids)
     return rows.order_by("pk").first()

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from case.choices import AlignedKind
@@ -51,6 +51,7 @@ from roster.models import (
 __all__ = [
     "EVIDENCE",
     "RECENT",
+    "aligned_rows",
     "alignments_refresh",
     "evidence_refresh",
     "objective_set_of",
@@ -163,6 +164,16 @@ _SOURCES = (
         _column_set,
     ),
 )
+_BY_KIND = {str(source.kind): source for source in _SOURCES}
+
+
+def aligned_rows(*, kind: str) -> QuerySet[Any] | None:
+    """Every row of ``kind`` (a ``AlignedKind``) that may carry a learningObjectiveSet, or
+    None for an unknown kind: the one registry of what is aligned, read by the selectors."""
+    source = _BY_KIND.get(kind)
+    if source is None:
+        return None
+    return source.model.objects.filter(source.where)  # type: ignore[attr-defined,no-any-return]
 
 
 def _fill(kind: str) -> AlignmentFill | None:
