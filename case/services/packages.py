@@ -440,14 +440,11 @@ def _sync(
             create.append(obj)
             counts["created"] += 1
             continue
-        changed = any(getattr(found, name) != row[name] for name in names) or any(
-            getattr(found, k) != v for k, v in parent.items() if not k.endswith("_id")
-        )
-        if changed:
+        # ``existing`` holds the parent's rows only: the parent cannot differ (and reading
+        # it here would cost a query per row).
+        if any(getattr(found, name) != row[name] for name in names):
             for name in names:
                 setattr(found, name, row[name])
-            for key, value in parent.items():
-                setattr(found, key, value)
             update.append(found)
             counts["updated"] += 1
         else:
@@ -461,7 +458,7 @@ def _sync(
     if create:
         model.objects.bulk_create(create, batch_size=1000)
     if update:
-        model.objects.bulk_update(update, names + [k for k in parent], batch_size=1000)
+        model.objects.bulk_update(update, names, batch_size=1000)
     return counts, kept + create
 
 

@@ -227,3 +227,39 @@ def test_the_commands_import_and_export(tmp_path: Path) -> None:
         call_command("case_import", str(tmp_path / "nope.json"))
     with pytest.raises(CommandError, match="no framework"):
         call_command("case_export", "nope")
+
+
+def _grown(extra: int) -> dict[str, Any]:
+    """Our framework with ``extra`` more items, each a child of the root."""
+    data = package()
+    root = data["CFItems"][0]
+    for n in range(extra):
+        ident = f"c0a80101-0000-4000-9000-{n:012d}"
+        data["CFItems"].append({**data["CFItems"][1], "identifier": ident, "uri": f"u/{ident}"})
+        link = f"c0a80101-0000-4000-a000-{n:012d}"
+        data["CFAssociations"].append(
+            {
+                **data["CFAssociations"][1],
+                "identifier": link,
+                "uri": f"u/{link}",
+                "originNodeURI": {"title": "x", "identifier": ident, "uri": f"u/{ident}"},
+                "destinationNodeURI": {"title": "r", "identifier": root["identifier"], "uri": "u"},
+            }
+        )
+    return data
+
+
+def test_importing_again_takes_the_same_queries_whatever_the_size() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (0, 60):
+        CaseDocument.objects.all().delete()
+        data = _grown(extra)
+        imported(data)
+        with CaptureQueriesContext(connection) as ctx:
+            again = imported(data)
+        assert again.counts["items"]["unchanged"] == 3 + extra
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
