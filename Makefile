@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run dev install test lint format typecheck migrations-check pytest worker beat \
-        bench-roster bench-events bench-dashboards bench-qti compat-venv compat clean
+        bench-roster bench-events bench-dashboards bench-qti bench-case compat-venv compat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,12 @@ bench-dashboards: install
 BENCH_QTI_ARGS ?=
 bench-qti: install
 	$(PY) bench/qti_bench.py --write-docs $(BENCH_QTI_ARGS)
+
+## bench-case: import a generated 10,000-item CASE framework on PostgreSQL (first import,
+## the same again, one item changed, export; vs raw COPY). Refreshes docs/benchmarks.md.
+BENCH_CASE_ARGS ?=
+bench-case: install
+	$(PY) bench/case_bench.py --write-docs $(BENCH_CASE_ARGS)
 
 ## compat-venv: a Python >= 3.12 virtualenv with the official client (timeback-core)
 compat-venv:
